@@ -1,0 +1,49 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Solver.Kernels;
+
+/// <summary>ReLU, forward and backward, over flat chunks.</summary>
+public static class ActivationKernels
+{
+    public static void ReluForward(Index1D thread, ArrayView<float> x, ArrayView<float> y, ChunkGrid grid)
+    {
+        if (thread >= grid.ThreadCount) return;
+        for (int i = grid.Start(thread); i < grid.End(thread); i++)
+            y[i] = x[i] > 0f ? x[i] : 0f;
+    }
+
+    /// <summary>dx = dy where the forward output was positive. Reading y, not x, lets the forward run in place.</summary>
+    public static void ReluBackward(Index1D thread, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, ChunkGrid grid)
+    {
+        if (thread >= grid.ThreadCount) return;
+        for (int i = grid.Start(thread); i < grid.End(thread); i++)
+            dx[i] = y[i] > 0f ? dy[i] : 0f;
+    }
+}
+
+public sealed class ActivationOps
+{
+    private readonly ComputeDevice device;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ChunkGrid> reluForward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ChunkGrid> reluBackward;
+
+    internal ActivationOps(ComputeDevice device)
+    {
+        this.device = device;
+        reluForward = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ChunkGrid>(ActivationKernels.ReluForward);
+        reluBackward = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ChunkGrid>(ActivationKernels.ReluBackward);
+    }
+
+    public void ReluForward(ArrayView<float> x, ArrayView<float> y, int length)
+    {
+        var grid = ChunkGrid.For(device.WorkShape, length, device.Processors);
+        if (grid.ThreadCount > 0) reluForward(device.Stream, grid.ThreadCount, x, y, grid);
+    }
+
+    public void ReluBackward(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int length)
+    {
+        var grid = ChunkGrid.For(device.WorkShape, length, device.Processors);
+        if (grid.ThreadCount > 0) reluBackward(device.Stream, grid.ThreadCount, y, dy, dx, grid);
+    }
+}

@@ -1,0 +1,143 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace Solver.Kernels;
+
+/// <summary>
+/// The one owner of the ILGPU context, accelerator and stream. Kernel families are compiled on first
+/// use and reused for the life of the device, so each kernel is compiled once per process per device.
+/// </summary>
+public sealed class ComputeDevice : IDisposable
+{
+    private readonly Context context;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> dummy;
+    private ConvOps? conv;
+    private PoolOps? pool;
+    private GemmOps? gemm;
+    private ActivationOps? activation;
+    private SoftmaxCrossEntropyOps? softmaxCrossEntropy;
+    private SgdOps? sgd;
+
+    private ComputeDevice(Context context, Accelerator accelerator, WorkShape shape, string name)
+    {
+        this.context = context;
+        Accelerator = accelerator;
+        WorkShape = shape;
+        Name = name;
+        Processors = accelerator.AcceleratorType == AcceleratorType.CPU
+            ? Environment.ProcessorCount
+            : Math.Max(1, accelerator.NumMultiprocessors);
+        dummy = accelerator.Allocate1D<float>(1);
+    }
+
+    public Accelerator Accelerator { get; }
+    public AcceleratorStream Stream => Accelerator.DefaultStream;
+    public WorkShape WorkShape { get; }
+    /// <summary>A short name such as <c>cpu</c>, <c>cpu-warp32</c> or <c>cuda</c>.</summary>
+    public string Name { get; }
+    public int Processors { get; }
+    public AcceleratorType Type => Accelerator.AcceleratorType;
+
+    /// <summary>A one-element placeholder for optional kernel arguments (a missing bias, no class weights).</summary>
+    internal ArrayView<float> Dummy => dummy.View;
+
+    public ConvOps Conv => conv ??= new ConvOps(this);
+    public PoolOps Pool => pool ??= new PoolOps(this);
+    public GemmOps Gemm => gemm ??= new GemmOps(this);
+    public ActivationOps Activation => activation ??= new ActivationOps(this);
+    public SoftmaxCrossEntropyOps SoftmaxCrossEntropy => softmaxCrossEntropy ??= new SoftmaxCrossEntropyOps(this);
+    public SgdOps Sgd => sgd ??= new SgdOps(this);
+
+    /// <summary>The line every tool prints at start.</summary>
+    public string Description =>
+        $"accelerator: {Name} ({Accelerator.Name}, {Type}, {WorkShape.ToString().ToLowerInvariant()} work per thread, " +
+        $"warp {Accelerator.WarpSize}, max group {Accelerator.MaxNumThreadsPerGroup}, {Accelerator.MemorySize / (1024 * 1024)} MiB)";
+
+    public MemoryBuffer1D<float, Stride1D.Dense> Allocate(long length) => Accelerator.Allocate1D<float>(Math.Max(1, length));
+    public MemoryBuffer1D<int, Stride1D.Dense> AllocateInt(long length) => Accelerator.Allocate1D<int>(Math.Max(1, length));
+
+    public void Synchronize() => Stream.Synchronize();
+
+    /// <summary>
+    /// The production CPU shape: two threads per warp, one warp per multiprocessor, one multiprocessor per core,
+    /// in parallel mode. Coarse threads make group and warp size irrelevant to speed; few simulated threads keep overhead low.
+    /// </summary>
+    public static CPUDevice ProductionCpuDevice => new(2, 1, Math.Max(1, Environment.ProcessorCount));
+
+    /// <summary>Picks CUDA, then OpenCL, then the CPU for <see cref="AcceleratorChoice.Auto"/>; a named choice must exist.</summary>
+    public static ComputeDevice Create(AcceleratorChoice choice)
+    {
+        if (choice == AcceleratorChoice.Cpu) return CreateCpu(ProductionCpuDevice, WorkShape.Coarse, "cpu");
+
+        var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms());
+        try
+        {
+            if (choice is AcceleratorChoice.Auto or AcceleratorChoice.Cuda)
+            {
+                foreach (var device in context.GetCudaDevices())
+                    if (TryCreate(context, device, "cuda") is { } cuda) return cuda;
+                if (choice == AcceleratorChoice.Cuda) throw new NotSupportedException("no CUDA device found (--accelerator cuda); try --accelerator auto");
+            }
+            if (choice is AcceleratorChoice.Auto or AcceleratorChoice.OpenCL)
+            {
+                foreach (var device in context.GetCLDevices())
+                    if (TryCreate(context, device, "opencl") is { } cl) return cl;
+                if (choice == AcceleratorChoice.OpenCL)
+                    throw new NotSupportedException("no OpenCL device that ILGPU supports was found (--accelerator opencl); try --accelerator auto");
+            }
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+        context.Dispose();
+        return CreateCpu(ProductionCpuDevice, WorkShape.Coarse, "cpu");
+    }
+
+    /// <summary>Returns the first CUDA or OpenCL device ILGPU can open, or null. Used by tests to run where one exists.</summary>
+    public static ComputeDevice? TryCreateGpu(AcceleratorChoice kind, WorkShape shape)
+    {
+        var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms());
+        var devices = new List<Device>();
+        if (kind == AcceleratorChoice.Cuda) foreach (var d in context.GetCudaDevices()) devices.Add(d);
+        else foreach (var d in context.GetCLDevices()) devices.Add(d);
+        foreach (var device in devices)
+            if (TryCreate(context, device, kind == AcceleratorChoice.Cuda ? "cuda" : "opencl", shape) is { } created) return created;
+        context.Dispose();
+        return null;
+    }
+
+    /// <summary>A CPU accelerator of the given simulated shape, e.g. <c>CPUDevice.Default</c> or a warp-32 GPU look-alike.</summary>
+    public static ComputeDevice CreateCpu(CPUDevice cpu, WorkShape shape, string name)
+    {
+        var context = Context.Create(builder => builder.CPU(cpu).EnableAlgorithms());
+        var accelerator = cpu.CreateCPUAccelerator(context, CPUAcceleratorMode.Parallel);
+        return new ComputeDevice(context, accelerator, shape, name);
+    }
+
+    private static ComputeDevice? TryCreate(Context context, Device device, string name, WorkShape shape = WorkShape.Fine)
+    {
+        try
+        {
+            return new ComputeDevice(context, device.CreateAccelerator(context), shape, name);
+        }
+        catch (Exception)
+        {
+            // A listed device that the driver or ILGPU cannot open (for example an OpenCL 1.2 device without
+            // the generic address space) is skipped, and selection moves on.
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        conv = null; pool = null; gemm = null; activation = null; softmaxCrossEntropy = null; sgd = null;
+        dummy.Dispose();
+        Accelerator.Dispose();
+        context.Dispose();
+    }
+}

@@ -1,0 +1,62 @@
+namespace Solver.Kernels;
+
+/// <summary>Shapes of a batched NCHW 2-D convolution (cross-correlation, as in PyTorch).</summary>
+public struct ConvGeometry
+{
+    public int N, Cin, H, W, Cout, KH, KW, Stride, Pad, OH, OW;
+
+    public static ConvGeometry Create(int n, int cin, int h, int w, int cout, int kh, int kw, int stride, int pad)
+    {
+        if (stride < 1) throw new ArgumentException($"conv stride must be >= 1, got {stride}");
+        if (pad < 0) throw new ArgumentException($"conv padding must be >= 0, got {pad}");
+        int oh = (h + 2 * pad - kh) / stride + 1;
+        int ow = (w + 2 * pad - kw) / stride + 1;
+        if (h + 2 * pad < kh || w + 2 * pad < kw || oh < 1 || ow < 1)
+            throw new ArgumentException($"conv kernel {kh}x{kw} does not fit input {h}x{w} with padding {pad}");
+        return new ConvGeometry { N = n, Cin = cin, H = h, W = w, Cout = cout, KH = kh, KW = kw, Stride = stride, Pad = pad, OH = oh, OW = ow };
+    }
+
+    public int InputLength => N * Cin * H * W;
+    public int OutputLength => N * Cout * OH * OW;
+    public int WeightLength => Cout * Cin * KH * KW;
+    /// <summary>Multiply-adds of the forward pass, times two.</summary>
+    public long ForwardFlops => 2L * N * Cout * OH * OW * Cin * KH * KW;
+}
+
+/// <summary>Shapes of a batched NCHW max-pooling with no padding (floor mode).</summary>
+public struct PoolGeometry
+{
+    public int N, C, H, W, K, Stride, OH, OW;
+
+    public static PoolGeometry Create(int n, int c, int h, int w, int k, int stride)
+    {
+        if (k < 1 || stride < 1) throw new ArgumentException($"pool kernel and stride must be >= 1, got {k} and {stride}");
+        if (h < k || w < k) throw new ArgumentException($"pool kernel {k} does not fit input {h}x{w}");
+        return new PoolGeometry { N = n, C = c, H = h, W = w, K = k, Stride = stride, OH = (h - k) / stride + 1, OW = (w - k) / stride + 1 };
+    }
+
+    public int InputLength => N * C * H * W;
+    public int OutputLength => N * C * OH * OW;
+}
+
+/// <summary>
+/// C[M,N] = op(A)[M,K] * op(B)[K,N] (+ bias[N]) (+ C when accumulating), row-major C with leading dimension Ldc.
+/// A transposed operand is just other strides: element (i,k) of A is at i*ARow + k*ACol.
+/// </summary>
+public struct GemmGeometry
+{
+    public int M, N, K;
+    public int ARow, ACol, BRow, BCol, Ldc;
+    public int Accumulate;
+
+    public long Flops => 2L * M * N * K;
+
+    /// <summary>A is [M,K] row-major or, when <paramref name="transA"/>, stored as [K,M]; likewise B as [K,N] or [N,K].</summary>
+    public static GemmGeometry Create(int m, int n, int k, bool transA, bool transB, bool accumulate = false) => new()
+    {
+        M = m, N = n, K = k,
+        ARow = transA ? 1 : k, ACol = transA ? m : 1,
+        BRow = transB ? 1 : n, BCol = transB ? k : 1,
+        Ldc = n, Accumulate = accumulate ? 1 : 0,
+    };
+}

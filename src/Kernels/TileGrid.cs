@@ -1,0 +1,86 @@
+namespace Solver.Kernels;
+
+/// <summary>One thread's share of a <see cref="TileGrid"/>: rows [Row0, Row1) and columns [Col0, Col1) of plane <see cref="Plane"/>.</summary>
+public struct Tile
+{
+    public int Plane;
+    public int Row0;
+    public int Row1;
+    public int Col0;
+    public int Col1;
+}
+
+/// <summary>
+/// A stack of <c>Planes</c> matrices of <c>Rows x Cols</c>, cut into tiles of <c>TileRows x TileCols</c>;
+/// thread t owns tile t. A whole-plane tile is the coarse CPU shape, a 1x1 tile the GPU shape.
+/// </summary>
+public struct TileGrid
+{
+    public int Planes;
+    public int Rows;
+    public int Cols;
+    public int TileRows;
+    public int TileCols;
+    public int TilesDown;
+    public int TilesAcross;
+
+    public static TileGrid Create(int planes, int rows, int cols, int tileRows, int tileCols)
+    {
+        tileRows = Math.Clamp(tileRows, 1, Math.Max(rows, 1));
+        tileCols = Math.Clamp(tileCols, 1, Math.Max(cols, 1));
+        return new TileGrid
+        {
+            Planes = planes,
+            Rows = rows,
+            Cols = cols,
+            TileRows = tileRows,
+            TileCols = tileCols,
+            TilesDown = (rows + tileRows - 1) / tileRows,
+            TilesAcross = (cols + tileCols - 1) / tileCols,
+        };
+    }
+
+    /// <summary>Whole planes per thread for <see cref="WorkShape.Coarse"/>, single elements for <see cref="WorkShape.Fine"/>.</summary>
+    public static TileGrid For(WorkShape shape, int planes, int rows, int cols) =>
+        shape == WorkShape.Coarse ? Create(planes, rows, cols, rows, cols) : Create(planes, rows, cols, 1, 1);
+
+    public int ThreadCount => Planes * TilesDown * TilesAcross;
+
+    public Tile At(int thread)
+    {
+        int perPlane = TilesDown * TilesAcross;
+        int plane = thread / perPlane;
+        int rest = thread - plane * perPlane;
+        int down = rest / TilesAcross;
+        int across = rest - down * TilesAcross;
+        var tile = new Tile { Plane = plane, Row0 = down * TileRows, Col0 = across * TileCols };
+        tile.Row1 = tile.Row0 + TileRows < Rows ? tile.Row0 + TileRows : Rows;
+        tile.Col1 = tile.Col0 + TileCols < Cols ? tile.Col0 + TileCols : Cols;
+        return tile;
+    }
+}
+
+/// <summary>A flat range of <c>Length</c> elements cut into chunks of <c>Chunk</c>; thread t owns chunk t.</summary>
+public struct ChunkGrid
+{
+    public int Length;
+    public int Chunk;
+
+    public static ChunkGrid For(WorkShape shape, int length, int processors)
+    {
+        int chunk = 1;
+        if (shape == WorkShape.Coarse)
+        {
+            // A few chunks per core keeps both cores busy without paying per-element thread overhead.
+            int target = Math.Max(1, processors * 4);
+            chunk = Math.Max(1024, (length + target - 1) / target);
+        }
+        return new ChunkGrid { Length = length, Chunk = Math.Max(1, chunk) };
+    }
+
+    public int ThreadCount => Length == 0 ? 0 : (Length + Chunk - 1) / Chunk;
+
+    public int Start(int thread) => thread * Chunk;
+
+    public int End(int thread) => thread * Chunk + Chunk < Length ? thread * Chunk + Chunk : Length;
+}

@@ -1,0 +1,66 @@
+using Solver.Kernels;
+
+namespace Solver.Layers;
+
+/// <summary>2-D convolution over NCHW input, weights [out, in, kH, kW] as in PyTorch.</summary>
+public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true) : Module
+{
+    private Tensor input = null!, output = null!, inputGrad = null!;
+    private Parameter weight = null!;
+    private Parameter? biasParam;
+
+    public int InChannels { get; } = inChannels;
+    public int OutChannels { get; } = outChannels;
+    public int KernelSize { get; } = kernelSize;
+    public int Stride { get; } = stride;
+    public int Padding { get; } = padding;
+    public bool HasBias { get; } = bias;
+
+    public override string Describe() => $"Conv2d({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding})";
+
+    public override int[] InferOutputShape(int[] s)
+    {
+        if (s.Length != 3 || s[0] != InChannels) throw ShapeError($"[{InChannels}, H, W]", s);
+        try
+        {
+            var g = ConvGeometry.Create(1, InChannels, s[1], s[2], OutChannels, KernelSize, KernelSize, Stride, Padding);
+            return [OutChannels, g.OH, g.OW];
+        }
+        catch (ArgumentException e)
+        {
+            throw new ShapeException($"layer {Name} ({Describe()}): {e.Message}");
+        }
+    }
+
+    private ConvGeometry Geometry(int n) => ConvGeometry.Create(n, InChannels, InputShape[1], InputShape[2], OutChannels, KernelSize, KernelSize, Stride, Padding);
+
+    protected override void Allocate()
+    {
+        int fanIn = InChannels * KernelSize * KernelSize, fanOut = OutChannels * KernelSize * KernelSize;
+        int[] wShape = [OutChannels, InChannels, KernelSize, KernelSize];
+        weight = new Parameter($"{Name}.weight", Own(Tensor.Zeros(Device, wShape)), Own(Tensor.Zeros(Device, wShape)), fanIn, fanOut, false);
+        if (HasBias)
+            biasParam = new Parameter($"{Name}.bias", Own(Tensor.Zeros(Device, OutChannels)), Own(Tensor.Zeros(Device, OutChannels)), fanIn, fanOut, true);
+        output = NewBatchTensor(OutputShape);
+        inputGrad = NewBatchTensor(InputShape);
+    }
+
+    public override IReadOnlyList<Parameter> Parameters => biasParam is null ? [weight] : [weight, biasParam];
+
+    public override Tensor Forward(Tensor x, int n)
+    {
+        input = x;
+        Device.Conv.Forward(x.View, weight.Value.View, biasParam?.Value.View, output.View, Geometry(n));
+        return output;
+    }
+
+    public override Tensor? Backward(Tensor dy, int n)
+    {
+        var g = Geometry(n);
+        Device.Conv.BackwardWeights(input.View, dy.View, weight.Grad.View, g);
+        if (biasParam is not null) Device.Conv.BackwardBias(dy.View, biasParam.Grad.View, g);
+        if (!ComputeInputGradient) return null;
+        Device.Conv.BackwardInput(dy.View, weight.Value.View, inputGrad.View, g);
+        return inputGrad;
+    }
+}

@@ -1,0 +1,59 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Solver.Kernels;
+
+namespace Solver.Layers;
+
+/// <summary>Max-pooling with a square window, no padding, floor mode (PyTorch's default).</summary>
+public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
+{
+    private Tensor output = null!, inputGrad = null!;
+    private MemoryBuffer1D<int, Stride1D.Dense> argmax = null!;
+
+    public int KernelSize { get; } = kernelSize;
+    public int Stride { get; } = stride ?? kernelSize;
+
+    public override string Describe() => $"MaxPool2d(kernel={KernelSize}, stride={Stride})";
+
+    public override int[] InferOutputShape(int[] s)
+    {
+        if (s.Length != 3) throw ShapeError("[C, H, W]", s);
+        try
+        {
+            var g = PoolGeometry.Create(1, s[0], s[1], s[2], KernelSize, Stride);
+            return [s[0], g.OH, g.OW];
+        }
+        catch (ArgumentException e)
+        {
+            throw new ShapeException($"layer {Name} ({Describe()}): {e.Message}");
+        }
+    }
+
+    private PoolGeometry Geometry(int n) => PoolGeometry.Create(n, InputShape[0], InputShape[1], InputShape[2], KernelSize, Stride);
+
+    protected override void Allocate()
+    {
+        output = NewBatchTensor(OutputShape);
+        inputGrad = NewBatchTensor(InputShape);
+        argmax = Device.AllocateInt(BatchCapacity * ShapeUtil.Product(OutputShape));
+    }
+
+    public override Tensor Forward(Tensor x, int n)
+    {
+        Device.Pool.Forward(x.View, output.View, argmax.View, Geometry(n));
+        return output;
+    }
+
+    public override Tensor? Backward(Tensor dy, int n)
+    {
+        if (!ComputeInputGradient) return null;
+        Device.Pool.Backward(dy.View, argmax.View, inputGrad.View, Geometry(n));
+        return inputGrad;
+    }
+
+    public override void Dispose()
+    {
+        argmax?.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,86 @@
+using Solver.Kernels;
+
+namespace Solver.Layers;
+
+/// <summary>Layers applied in order. Parameters are named <c>{index}.weight</c>, as in a PyTorch nn.Sequential.</summary>
+public sealed class Sequential : Module
+{
+    private readonly List<Module> layers;
+
+    public Sequential(params Module[] layers)
+    {
+        this.layers = [.. layers];
+        for (int i = 0; i < this.layers.Count; i++) this.layers[i].Name = i.ToString();
+    }
+
+    public IReadOnlyList<Module> Layers => layers;
+
+    public override string Describe() => "Sequential(" + string.Join(", ", layers.Select(l => l.Describe())) + ")";
+
+    public override int[] InferOutputShape(int[] inputShape)
+    {
+        var shape = inputShape;
+        foreach (var layer in layers) shape = layer.InferOutputShape(shape);
+        return shape;
+    }
+
+    protected override void Allocate()
+    {
+        var shape = InputShape;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            // The first layer's input is data: nobody needs its gradient.
+            layers[i].ComputeInputGradient = i > 0 || ComputeInputGradient;
+            layers[i].Build(Device, BatchCapacity, shape);
+            shape = layers[i].OutputShape;
+        }
+    }
+
+    public override IReadOnlyList<Parameter> Parameters => layers.SelectMany(l => l.Parameters).ToList();
+
+    public int ParameterCount => (int)Parameters.Sum(p => p.Value.Length);
+
+    public override Tensor Forward(Tensor x, int n)
+    {
+        foreach (var layer in layers) x = layer.Forward(x, n);
+        return x;
+    }
+
+    public override Tensor? Backward(Tensor dy, int n)
+    {
+        Tensor? g = dy;
+        for (int i = layers.Count - 1; i >= 0 && g is not null; i--) g = layers[i].Backward(g, n);
+        return g;
+    }
+
+    /// <summary>Parameter values by name, copied to the host.</summary>
+    public Dictionary<string, NamedTensor> StateDict() =>
+        Parameters.ToDictionary(p => p.Name, p => new NamedTensor(p.Name, p.Value.Shape, p.Value.ToArray()));
+
+    /// <summary>Loads every parameter; a missing, extra or misshapen tensor is an error that names it.</summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, NamedTensor> state)
+    {
+        var parameters = Parameters;
+        foreach (var p in parameters)
+        {
+            if (!state.TryGetValue(p.Name, out var t))
+                throw new InvalidDataException($"weights have no tensor '{p.Name}' for layer {p.Name.Split('.')[0]} ({Describe(p)})");
+            if (!t.Shape.SequenceEqual(p.Value.Shape))
+                throw new InvalidDataException($"tensor '{p.Name}' has shape {ShapeUtil.Format(t.Shape)}, the model needs {ShapeUtil.Format(p.Value.Shape)}");
+            foreach (var v in t.Data)
+                if (!float.IsFinite(v)) throw new InvalidDataException($"tensor '{p.Name}' holds NaN or infinite values");
+            p.Value.CopyFrom(t.Data);
+        }
+        var extra = state.Keys.Except(parameters.Select(p => p.Name)).ToList();
+        if (extra.Count > 0) throw new InvalidDataException($"weights hold tensors the model does not have: {string.Join(", ", extra)}");
+        Device.Synchronize();
+    }
+
+    private string Describe(Parameter p) => layers[int.Parse(p.Name.Split('.')[0])].Describe();
+
+    public override void Dispose()
+    {
+        foreach (var l in layers) l.Dispose();
+        base.Dispose();
+    }
+}

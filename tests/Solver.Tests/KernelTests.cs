@@ -1,0 +1,182 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Solver.Kernels;
+
+namespace Solver.Tests;
+
+/// <summary>Each kernel against the plain C# reference, on random inputs, on every device profile.</summary>
+public class KernelTests
+{
+    private static MemoryBuffer1D<float, Stride1D.Dense> Up(ComputeDevice d, float[] data)
+    {
+        var b = d.Allocate(data.Length);
+        b.View.SubView(0, data.Length).CopyFromCPU(data);
+        return b;
+    }
+
+    private static float[] Down(ComputeDevice d, MemoryBuffer1D<float, Stride1D.Dense> b, int n)
+    {
+        d.Synchronize();
+        var r = new float[n];
+        b.View.SubView(0, n).CopyToCPU(r);
+        return r;
+    }
+
+    // Non-square inputs, odd sizes, stride 2, padding, several channels, rectangular kernel, 1x1 kernel.
+    public static readonly (int n, int cin, int h, int w, int cout, int kh, int kw, int s, int p)[] ConvCases =
+    [
+        (2, 1, 7, 9, 3, 3, 3, 1, 0),
+        (3, 2, 8, 5, 4, 3, 3, 2, 1),
+        (2, 3, 9, 7, 2, 5, 5, 1, 2),
+        (1, 2, 6, 6, 3, 2, 3, 2, 0),
+        (2, 4, 5, 4, 5, 1, 1, 1, 0),
+        (2, 2, 11, 10, 3, 4, 4, 3, 1),
+    ];
+
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Conv2d_forward_and_backward_match_reference(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(1);
+        foreach (var c in ConvCases)
+        {
+            var g = ConvGeometry.Create(c.n, c.cin, c.h, c.w, c.cout, c.kh, c.kw, c.s, c.p);
+            var x = Check.Random(rng, g.InputLength);
+            var w = Check.Random(rng, g.WeightLength);
+            var b = Check.Random(rng, g.Cout);
+            var dy = Check.Random(rng, g.OutputLength);
+            using var bx = Up(d, x); using var bw = Up(d, w); using var bb = Up(d, b); using var bdy = Up(d, dy);
+            using var by = d.Allocate(g.OutputLength); using var bdx = d.Allocate(g.InputLength);
+            using var bdw = d.Allocate(g.WeightLength); using var bdb = d.Allocate(g.Cout);
+
+            d.Conv.Forward(bx.View, bw.View, bb.View, by.View, g);
+            Check.Close(Reference.ConvForward(x, w, b, g), Down(d, by, g.OutputLength), what: $"conv forward {c}");
+            d.Conv.Forward(bx.View, bw.View, null, by.View, g);
+            Check.Close(Reference.ConvForward(x, w, null, g), Down(d, by, g.OutputLength), what: $"conv forward no bias {c}");
+
+            var (rdx, rdw, rdb) = Reference.ConvBackward(x, w, dy, g);
+            d.Conv.BackwardInput(bdy.View, bw.View, bdx.View, g);
+            d.Conv.BackwardWeights(bx.View, bdy.View, bdw.View, g);
+            d.Conv.BackwardBias(bdy.View, bdb.View, g);
+            Check.Close(rdx, Down(d, bdx, g.InputLength), what: $"conv dx {c}");
+            Check.Close(rdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw {c}");
+            Check.Close(rdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"conv db {c}");
+        }
+    }
+
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void MaxPool2d_forward_and_backward_match_reference(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(2);
+        // Non-overlapping, overlapping (3/2), odd sizes with a dropped edge, stride larger than the kernel.
+        foreach (var (n, c, h, w, k, s) in new[] { (2, 3, 8, 6, 2, 2), (2, 2, 7, 9, 3, 2), (1, 4, 5, 5, 2, 2), (2, 1, 9, 8, 2, 3) })
+        {
+            var g = PoolGeometry.Create(n, c, h, w, k, s);
+            var x = Check.Distinct(rng, g.InputLength);
+            var dy = Check.Random(rng, g.OutputLength);
+            var (ry, rarg) = Reference.PoolForward(x, g);
+            using var bx = Up(d, x); using var bdy = Up(d, dy);
+            using var by = d.Allocate(g.OutputLength); using var bdx = d.Allocate(g.InputLength);
+            using var arg = d.AllocateInt(g.OutputLength);
+            d.Pool.Forward(bx.View, by.View, arg.View, g);
+            Check.Close(ry, Down(d, by, g.OutputLength), what: "pool forward");
+            d.Pool.Backward(bdy.View, arg.View, bdx.View, g);
+            Check.Close(Reference.PoolBackward(dy, rarg, g), Down(d, bdx, g.InputLength), what: "pool backward");
+        }
+    }
+
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Gemm_matches_reference_for_every_transpose(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(3);
+        foreach (var (m, n, k) in new[] { (5, 7, 3), (16, 20, 45), (1, 9, 13), (33, 2, 17) })
+        foreach (var ta in new[] { false, true })
+        foreach (var tb in new[] { false, true })
+        foreach (var acc in new[] { false, true })
+        {
+            var g = GemmGeometry.Create(m, n, k, ta, tb, acc);
+            var a = Check.Random(rng, m * k);
+            var b = Check.Random(rng, k * n);
+            var bias = Check.Random(rng, n);
+            var c0 = Check.Random(rng, m * n);
+            using var ba = Up(d, a); using var bb = Up(d, b); using var bbias = Up(d, bias); using var bc = Up(d, c0);
+            d.Gemm.Gemm(ba.View, bb.View, bbias.View, bc.View, g);
+            Check.Close(Reference.Gemm(a, b, bias, g, c0), Down(d, bc, m * n), what: $"gemm {m}x{n}x{k} ta={ta} tb={tb} acc={acc}");
+        }
+    }
+
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void ColumnSum_and_relu_match_reference(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(4);
+        int rows = 13, cols = 3000; // more than one coarse chunk
+        var m = Check.Random(rng, rows * cols);
+        using var bm = Up(d, m); using var sums = d.Allocate(cols);
+        d.Gemm.ColumnSum(bm.View, sums.View, rows, cols);
+        var expected = Enumerable.Range(0, cols).Select(j => Enumerable.Range(0, rows).Sum(i => m[i * cols + j])).ToArray();
+        Check.Close(expected, Down(d, sums, cols), atol: 1e-4f, what: "column sum");
+
+        var dy = Check.Random(rng, rows * cols);
+        using var bdy = Up(d, dy); using var y = d.Allocate(rows * cols); using var dx = d.Allocate(rows * cols);
+        d.Activation.ReluForward(bm.View, y.View, rows * cols);
+        var ry = m.Select(v => Math.Max(v, 0f)).ToArray();
+        Check.Close(ry, Down(d, y, rows * cols), what: "relu forward");
+        d.Activation.ReluBackward(y.View, bdy.View, dx.View, rows * cols);
+        Check.Close(ry.Select((v, i) => v > 0 ? dy[i] : 0f).ToArray(), Down(d, dx, rows * cols), what: "relu backward");
+    }
+
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void SoftmaxCrossEntropy_matches_reference_and_stays_finite(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(5);
+        int rows = 37, classes = 11;
+        // Huge logits must not overflow: the row max is subtracted first.
+        var z = Check.Random(rng, rows * classes, 5f);
+        for (int j = 0; j < classes; j++) z[j] = 500f + j; // row 0: exp(500) would overflow float
+        var labels = Enumerable.Range(0, rows).Select(_ => rng.Next(classes)).ToArray();
+        labels[3] = -1; // ignored row
+        var weights = Enumerable.Range(0, classes).Select(_ => (float)(0.5 + rng.NextDouble())).ToArray();
+
+        foreach (var w in new[] { null, weights })
+        {
+            var (rl, rc, rg) = Reference.SoftmaxCrossEntropy(z, labels, classes, w);
+            using var bz = Up(d, z); using var lab = d.AllocateInt(rows); lab.View.CopyFromCPU(labels);
+            using var bw = w is null ? null : Up(d, w);
+            using var dz = d.Allocate(rows * classes); using var sl = d.Allocate(rows); using var sc = d.Allocate(rows); using var stats = d.Allocate(2);
+            d.SoftmaxCrossEntropy.Run(bz.View, lab.View, bw?.View, dz.View, sl.View, sc.View, stats.View, rows, classes);
+            var s = Down(d, stats, 2);
+            Assert.True(float.IsFinite(s[0]));
+            Assert.Equal(rl.Sum() / rows, s[0], 4);
+            Assert.Equal(rc.Sum(), (int)s[1]);
+            Check.Close(rg, Down(d, dz, rows * classes), atol: 1e-6f, what: "softmax-ce gradient");
+        }
+    }
+
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Sgd_step_matches_pytorch_formula(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(6);
+        int n = 5000;
+        foreach (var (mu, wd, nesterov) in new[] { (0f, 0f, false), (0.9f, 1e-3f, false), (0.9f, 5e-4f, true) })
+        {
+            var w = Check.Random(rng, n); var g = Check.Random(rng, n); var v = Check.Random(rng, n);
+            using var bw = Up(d, w); using var bg = Up(d, g); using var bv = Up(d, v);
+            var s = new SgdSettings { LearningRate = 0.1f, Momentum = mu, WeightDecay = wd, Nesterov = nesterov ? 1 : 0 };
+            d.Sgd.Step(bw.View, bg.View, bv.View, s);
+            var ew = new float[n]; var ev = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                float gi = g[i] + wd * w[i];
+                ev[i] = mu * v[i] + gi;
+                ew[i] = w[i] - 0.1f * (nesterov ? gi + mu * ev[i] : ev[i]);
+            }
+            Check.Close(ev, Down(d, bv, n), what: "sgd velocity");
+            Check.Close(ew, Down(d, bw, n), what: "sgd weights");
+        }
+    }
+}
