@@ -54,7 +54,8 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>The line every tool prints at start.</summary>
     public string Description =>
         $"accelerator: {Name} ({Accelerator.Name}, {Type}, {WorkShape.ToString().ToLowerInvariant()} work per thread, " +
-        $"warp {Accelerator.WarpSize}, max group {Accelerator.MaxNumThreadsPerGroup}, {Accelerator.MemorySize / (1024 * 1024)} MiB)";
+        $"warp {Accelerator.WarpSize}, max group {Accelerator.MaxNumThreadsPerGroup}" +
+        (Type == AcceleratorType.CPU ? ")" : $", {Accelerator.MemorySize / (1024 * 1024)} MiB)");
 
     public MemoryBuffer1D<float, Stride1D.Dense> Allocate(long length) => Accelerator.Allocate1D<float>(Math.Max(1, length));
     public MemoryBuffer1D<int, Stride1D.Dense> AllocateInt(long length) => Accelerator.Allocate1D<int>(Math.Max(1, length));

@@ -20,26 +20,25 @@ public static class ConvKernels
         for (int oh = tile.Row0; oh < tile.Row1; oh++)
         {
             int ih0 = oh * g.Stride - g.Pad;
+            // The kernel rows that land inside the image, found once instead of tested per tap.
+            int khLo = ih0 < 0 ? -ih0 : 0;
+            int khHi = g.H - ih0 < g.KH ? g.H - ih0 : g.KH;
             for (int ow = tile.Col0; ow < tile.Col1; ow++)
             {
                 int iw0 = ow * g.Stride - g.Pad;
+                int kwLo = iw0 < 0 ? -iw0 : 0;
+                int kwHi = g.W - iw0 < g.KW ? g.W - iw0 : g.KW;
                 float acc = bias;
                 for (int ci = 0; ci < g.Cin; ci++)
                 {
                     int xPlane = (n * g.Cin + ci) * g.H;
                     int wPlane = (co * g.Cin + ci) * g.KH;
-                    for (int kh = 0; kh < g.KH; kh++)
+                    for (int kh = khLo; kh < khHi; kh++)
                     {
-                        int ih = ih0 + kh;
-                        if (ih < 0 || ih >= g.H) continue;
-                        int xRow = (xPlane + ih) * g.W;
+                        int xRow = (xPlane + ih0 + kh) * g.W + iw0;
                         int wRow = (wPlane + kh) * g.KW;
-                        for (int kw = 0; kw < g.KW; kw++)
-                        {
-                            int iw = iw0 + kw;
-                            if (iw < 0 || iw >= g.W) continue;
-                            acc += x[xRow + iw] * w[wRow + kw];
-                        }
+                        for (int kw = kwLo; kw < kwHi; kw++)
+                            acc += x[xRow + kw] * w[wRow + kw];
                     }
                 }
                 y[((n * g.Cout + co) * g.OH + oh) * g.OW + ow] = acc;
@@ -56,29 +55,29 @@ public static class ConvKernels
         int n = tile.Plane / g.Cin, ci = tile.Plane - n * g.Cin;
         for (int ih = tile.Row0; ih < tile.Row1; ih++)
         {
+            // Taps kh with (ih + pad - kh) = oh * stride, 0 <= oh < OH: start at the residue, step by the stride,
+            // so no modulo or skipped tap is left in the inner loops.
+            int th = ih + g.Pad;
+            int khFirst = th - (g.OH - 1) * g.Stride > 0 ? th - (g.OH - 1) * g.Stride : 0;
+            khFirst += (th - khFirst) % g.Stride;
+            int khLast = th < g.KH - 1 ? th : g.KH - 1;
             for (int iw = tile.Col0; iw < tile.Col1; iw++)
             {
+                int tw = iw + g.Pad;
+                int kwFirst = tw - (g.OW - 1) * g.Stride > 0 ? tw - (g.OW - 1) * g.Stride : 0;
+                kwFirst += (tw - kwFirst) % g.Stride;
+                int kwLast = tw < g.KW - 1 ? tw : g.KW - 1;
                 float acc = 0f;
                 for (int co = 0; co < g.Cout; co++)
                 {
                     int dyPlane = (n * g.Cout + co) * g.OH;
                     int wPlane = (co * g.Cin + ci) * g.KH;
-                    for (int kh = 0; kh < g.KH; kh++)
+                    for (int kh = khFirst; kh <= khLast; kh += g.Stride)
                     {
-                        int th = ih + g.Pad - kh;
-                        if (th < 0) break; // kh only grows from here
-                        if (th % g.Stride != 0) continue;
-                        int oh = th / g.Stride;
-                        if (oh >= g.OH) continue;
-                        for (int kw = 0; kw < g.KW; kw++)
-                        {
-                            int tw = iw + g.Pad - kw;
-                            if (tw < 0) break;
-                            if (tw % g.Stride != 0) continue;
-                            int ow = tw / g.Stride;
-                            if (ow >= g.OW) continue;
-                            acc += dy[(dyPlane + oh) * g.OW + ow] * w[(wPlane + kh) * g.KW + kw];
-                        }
+                        int dyRow = (dyPlane + (th - kh) / g.Stride) * g.OW;
+                        int wRow = (wPlane + kh) * g.KW;
+                        for (int kw = kwFirst; kw <= kwLast; kw += g.Stride)
+                            acc += dy[dyRow + (tw - kw) / g.Stride] * w[wRow + kw];
                     }
                 }
                 dx[((n * g.Cin + ci) * g.H + ih) * g.W + iw] = acc;
@@ -95,25 +94,26 @@ public static class ConvKernels
         int co = tile.Plane / g.Cin, ci = tile.Plane - co * g.Cin;
         for (int kh = tile.Row0; kh < tile.Row1; kh++)
         {
+            // Output rows whose tap kh lands inside the image: 0 <= oh*s - p + kh < H.
+            int ohLo = g.Pad - kh > 0 ? (g.Pad - kh + g.Stride - 1) / g.Stride : 0;
+            int ohHi = (g.H - 1 + g.Pad - kh) / g.Stride + 1;
+            if (ohHi > g.OH) ohHi = g.OH;
             for (int kw = tile.Col0; kw < tile.Col1; kw++)
             {
+                int owLo = g.Pad - kw > 0 ? (g.Pad - kw + g.Stride - 1) / g.Stride : 0;
+                int owHi = (g.W - 1 + g.Pad - kw) / g.Stride + 1;
+                if (owHi > g.OW) owHi = g.OW;
                 float acc = 0f;
                 for (int n = 0; n < g.N; n++)
                 {
                     int xPlane = (n * g.Cin + ci) * g.H;
                     int dyPlane = (n * g.Cout + co) * g.OH;
-                    for (int oh = 0; oh < g.OH; oh++)
+                    for (int oh = ohLo; oh < ohHi; oh++)
                     {
-                        int ih = oh * g.Stride - g.Pad + kh;
-                        if (ih < 0 || ih >= g.H) continue;
-                        int xRow = (xPlane + ih) * g.W;
+                        int xRow = (xPlane + oh * g.Stride - g.Pad + kh) * g.W - g.Pad + kw;
                         int dyRow = (dyPlane + oh) * g.OW;
-                        for (int ow = 0; ow < g.OW; ow++)
-                        {
-                            int iw = ow * g.Stride - g.Pad + kw;
-                            if (iw < 0 || iw >= g.W) continue;
-                            acc += dy[dyRow + ow] * x[xRow + iw];
-                        }
+                        for (int ow = owLo; ow < owHi; ow++)
+                            acc += dy[dyRow + ow] * x[xRow + ow * g.Stride];
                     }
                 }
                 dw[((co * g.Cin + ci) * g.KH + kh) * g.KW + kw] = acc;

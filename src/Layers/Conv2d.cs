@@ -45,6 +45,8 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
         inputGrad = NewBatchTensor(InputShape);
     }
 
+    public override bool HasParameters => true;
+
     public override IReadOnlyList<Parameter> Parameters => biasParam is null ? [weight] : [weight, biasParam];
 
     public override Tensor Forward(Tensor x, int n)

@@ -31,6 +31,8 @@ public sealed class Linear(int inFeatures, int outFeatures, bool bias = true) : 
         inputGrad = NewBatchTensor(InputShape);
     }
 
+    public override bool HasParameters => true;
+
     public override IReadOnlyList<Parameter> Parameters => biasParam is null ? [weight] : [weight, biasParam];
 
     public override Tensor Forward(Tensor x, int n)

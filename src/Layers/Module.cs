@@ -63,6 +63,9 @@ public abstract class Module : IDisposable
 
     public virtual IReadOnlyList<Parameter> Parameters => [];
 
+    /// <summary>Whether the layer has trainable parameters; known before Build.</summary>
+    public virtual bool HasParameters => false;
+
     protected Tensor Own(Tensor t)
     {
         owned.Add(t);

@@ -27,16 +27,20 @@ public sealed class Sequential : Module
     protected override void Allocate()
     {
         var shape = InputShape;
+        // The network's input is data: no layer before the first trainable one needs an input gradient.
+        bool needed = ComputeInputGradient;
         for (int i = 0; i < layers.Count; i++)
         {
-            // The first layer's input is data: nobody needs its gradient.
-            layers[i].ComputeInputGradient = i > 0 || ComputeInputGradient;
+            layers[i].ComputeInputGradient = needed;
+            needed |= layers[i].HasParameters;
             layers[i].Build(Device, BatchCapacity, shape);
             shape = layers[i].OutputShape;
         }
     }
 
     public override IReadOnlyList<Parameter> Parameters => layers.SelectMany(l => l.Parameters).ToList();
+
+    public override bool HasParameters => layers.Any(l => l.HasParameters);
 
     public int ParameterCount => (int)Parameters.Sum(p => p.Value.Length);
 

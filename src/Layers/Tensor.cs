@@ -63,6 +63,13 @@ public sealed class Tensor : IDisposable
         return result;
     }
 
+    /// <summary>Waits for the device, then copies the first destination.Length values to the host.</summary>
+    public void CopyTo(Span<float> destination)
+    {
+        View.SubView(0, destination.Length).CopyToCPU(Device.Stream, destination);
+        Device.Synchronize();
+    }
+
     public void Zero() => View.MemSetToZero(Device.Stream);
 
     public void Dispose() => owner?.Dispose();

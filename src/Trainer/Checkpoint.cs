@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Solver.Layers;
+
+namespace Solver.Trainer;
+
+/// <summary>
+/// Everything needed to continue a run exactly: weights, SGD velocities, the position (epoch and batch), the
+/// partial epoch's running sums and the metrics so far. One safetensors file, written atomically.
+/// </summary>
+public sealed class Checkpoint
+{
+    public const string FileName = "checkpoint.safetensors";
+
+    /// <summary>The epoch in progress (0-based) and the next batch in it.</summary>
+    public int Epoch { get; set; }
+    public int Batch { get; set; }
+    public double RunningLoss { get; set; }
+    public long RunningCorrect { get; set; }
+    public long RunningSeen { get; set; }
+    public double RunningSeconds { get; set; }
+    public List<EpochMetrics> History { get; set; } = [];
+    public string ConfigHash { get; set; } = "";
+
+    public static void Save(string path, Checkpoint state, Sequential net, Sgd sgd)
+    {
+        var tensors = net.StateDict().Values.Select(t => t with { Name = "model." + t.Name })
+            .Concat(sgd.State.Select(s => new NamedTensor("sgd." + s.Name, s.Velocity.Shape, s.Velocity.ToArray())));
+        var meta = new Dictionary<string, string> { ["state"] = JsonSerializer.Serialize(state, TrainerConfig.JsonOptions) };
+        SafeTensors.Write(path, tensors, meta);
+    }
+
+    public static Checkpoint Load(string path, Sequential net, Sgd sgd)
+    {
+        var file = SafeTensors.Read(path);
+        if (!file.Metadata.TryGetValue("state", out var json)) throw new InvalidDataException($"{path}: not a Solver checkpoint");
+        var state = JsonSerializer.Deserialize<Checkpoint>(json, TrainerConfig.JsonOptions) ?? throw new InvalidDataException($"{path}: empty state");
+        var model = file.Tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key[6..], kv => kv.Value with { Name = kv.Key[6..] });
+        net.LoadStateDict(model);
+        foreach (var (name, velocity) in sgd.State)
+        {
+            if (!file.Tensors.TryGetValue("sgd." + name, out var v) || v.Data.Length != velocity.Length)
+                throw new InvalidDataException($"{path}: optimizer state for '{name}' is missing or misshapen");
+            velocity.CopyFrom(v.Data);
+        }
+        return state;
+    }
+}

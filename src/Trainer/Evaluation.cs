@@ -1,0 +1,52 @@
+using Solver.Layers;
+
+namespace Solver.Trainer;
+
+/// <summary>Forward passes over a set of images: predictions, mean loss and accuracy. No gradients, no updates.</summary>
+public sealed class Evaluation
+{
+    public required int[] Predicted { get; init; }
+    public required int[] Truth { get; init; }
+    public double Loss { get; init; }
+    public double Accuracy { get; init; }
+
+    public static Evaluation Run(Sequential net, SoftmaxCrossEntropyLoss loss, Tensor input, Dataset data, int[] indices, Func<int, int>? mapLabel = null)
+    {
+        int capacity = input.Shape[0], classes = loss.Classes;
+        var x = new float[capacity * SymbolImage.Pixels];
+        var labels = new int[capacity];
+        var predicted = new int[indices.Length];
+        var truth = new int[indices.Length];
+        var logits = new float[capacity * classes];
+        double lossSum = 0;
+        int correct = 0;
+        for (int start = 0; start < indices.Length; start += capacity)
+        {
+            int n = Math.Min(capacity, indices.Length - start);
+            var batch = indices.AsSpan(start, n);
+            data.FillBatch(batch, x, labels);
+            if (mapLabel is not null) for (int b = 0; b < n; b++) labels[b] = mapLabel(labels[b]);
+            input.CopyFrom(x.AsSpan(0, n * SymbolImage.Pixels));
+            loss.SetLabels(labels.AsSpan(0, n));
+            var y = net.Forward(input, n);
+            loss.Compute(y, n);
+            var (l, c) = loss.ReadStats();
+            y.CopyTo(logits.AsSpan(0, n * classes));
+            lossSum += l * n;
+            correct += c;
+            for (int b = 0; b < n; b++)
+            {
+                int best = 0;
+                for (int j = 1; j < classes; j++) if (logits[b * classes + j] > logits[b * classes + best]) best = j;
+                predicted[start + b] = best;
+                truth[start + b] = labels[b];
+            }
+        }
+        return new Evaluation
+        {
+            Predicted = predicted, Truth = truth,
+            Loss = indices.Length == 0 ? double.NaN : lossSum / indices.Length,
+            Accuracy = indices.Length == 0 ? double.NaN : (double)correct / indices.Length,
+        };
+    }
+}

@@ -1,0 +1,6 @@
+namespace Solver.Trainer;
+
+public static class Program
+{
+    public static int Main(string[] args) => TrainerCli.Run(args);
+}

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Solver.Trainer;
+
+/// <summary>A config error a user can fix: the message names the field or the problem. Tools print it and exit 2.</summary>
+public sealed class ConfigException(string message) : Exception(message);
+
+/// <summary>The training config (docs/config.md). Unknown fields are an error.</summary>
+public sealed class TrainerConfig
+{
+    public string Name { get; set; } = "model";
+    public DataConfig Data { get; set; } = new();
+    public ModelSpec Model { get; set; } = new();
+    public string Loss { get; set; } = "softmax_cross_entropy";
+    public OptimizerConfig Optimizer { get; set; } = new();
+    public int BatchSize { get; set; } = 64;
+    public int Epochs { get; set; } = 10;
+    public int Seed { get; set; } = 1;
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static TrainerConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new ConfigException($"config file not found: {path}");
+        string text = File.ReadAllText(path);
+        var config = Parse(text, path);
+        config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return config;
+    }
+
+    public static TrainerConfig Parse(string json, string source = "config")
+    {
+        TrainerConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<TrainerConfig>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            // System.Text.Json names the JSON path of the offending member, e.g. "$.model.layers[2].kernal".
+            var where = e.Path is { Length: > 0 } ? $" at {e.Path}" : "";
+            var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
+            var what = e.Message.Contains("could not be mapped") ? "unknown field" : "invalid JSON";
+            throw new ConfigException($"{source}: {what}{where}{line}: {FirstSentence(e.Message)}");
+        }
+        if (config is null) throw new ConfigException($"{source}: the config is empty");
+        config.Validate(source);
+        return config;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int dot = message.IndexOf(". ", StringComparison.Ordinal);
+        return dot > 0 ? message[..dot] : message;
+    }
+
+    /// <summary>Where relative data paths are looked up when they do not exist relative to the working directory.</summary>
+    [JsonIgnore]
+    public string BaseDirectory { get; set; } = Directory.GetCurrentDirectory();
+
+    public void Validate(string source = "config")
+    {
+        void Require(bool ok, string message)
+        {
+            if (!ok) throw new ConfigException($"{source}: {message}");
+        }
+        Require(BatchSize is >= 1 and <= 65536, $"batch_size must be between 1 and 65536, got {BatchSize}");
+        Require(Epochs is >= 0 and <= 100000, $"epochs must be between 0 and 100000, got {Epochs}");
+        Require(Loss == "softmax_cross_entropy", $"loss '{Loss}' is not supported; use softmax_cross_entropy");
+        Data.Validate(Require);
+        Optimizer.Validate(Require);
+        Model.Validate(Require, Data.Classes.Count);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}
+
+public sealed class DataConfig
+{
+    /// <summary>Folders or zips in the Kaggle layout &lt;class&gt;/&lt;file&gt;, or folders of such zips; merged per class.</summary>
+    public List<string> Paths { get; set; } = [];
+    public List<string> Classes { get; set; } = [];
+    /// <summary>At most this many images per class (chosen at random with the split seed); 0 means no cap.</summary>
+    public int MaxPerClass { get; set; }
+    public SplitConfig Split { get; set; } = new();
+
+    public void Validate(Action<bool, string> require)
+    {
+        require(Classes.Count >= 2, "data.classes must list at least two classes");
+        require(Classes.Distinct().Count() == Classes.Count, "data.classes lists a class twice");
+        require(MaxPerClass >= 0, $"data.max_per_class must be >= 0, got {MaxPerClass}");
+        Split.Validate(require);
+    }
+}
+
+public sealed class SplitConfig
+{
+    public double Train { get; set; } = 0.7;
+    public double Val { get; set; } = 0.1;
+    public double Test { get; set; } = 0.2;
+    public int Seed { get; set; } = 42;
+
+    public void Validate(Action<bool, string> require)
+    {
+        require(Train > 0 && Val >= 0 && Test >= 0, "data.split fractions must be >= 0, and train > 0");
+        require(Math.Abs(Train + Val + Test - 1) < 1e-6, $"data.split fractions must add up to 1, got {Train + Val + Test}");
+    }
+}
+
+public sealed class OptimizerConfig
+{
+    public string Type { get; set; } = "sgd";
+    public float Lr { get; set; } = 0.01f;
+    public float Momentum { get; set; }
+    public float WeightDecay { get; set; }
+    public bool Nesterov { get; set; }
+
+    public void Validate(Action<bool, string> require)
+    {
+        require(Type == "sgd", $"optimizer.type '{Type}' is not supported; use sgd");
+        require(float.IsFinite(Lr) && Lr > 0 && Lr < 100, $"optimizer.lr must be in (0, 100), got {Lr}");
+        require(Momentum is >= 0 and < 1, $"optimizer.momentum must be in [0, 1), got {Momentum}");
+        require(WeightDecay is >= 0 and < 1, $"optimizer.weight_decay must be in [0, 1), got {WeightDecay}");
+        require(!Nesterov || Momentum > 0, "optimizer.nesterov needs momentum > 0");
+    }
+}

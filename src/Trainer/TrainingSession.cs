@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Solver.Kernels;
+using Solver.Layers;
+
+namespace Solver.Trainer;
+
+/// <summary>The loss became NaN or infinite; the last good checkpoint is kept.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>What a training run produced.</summary>
+public sealed record TrainingResult(bool Interrupted, IReadOnlyList<EpochMetrics> History, ClassificationReport? TestReport, string OutputDirectory);
+
+/// <summary>
+/// One training run: builds the model and every buffer once, then runs epochs of shuffled minibatches
+/// (forward, fused softmax + cross-entropy, backward, SGD), validates, checkpoints after every epoch, and at
+/// the end writes the test report and the exported weights. The shuffle of epoch e depends only on the seed
+/// and e, and every kernel is deterministic, so a resumed run ends with the same weights as an uninterrupted one.
+/// </summary>
+public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSplit split, ComputeDevice device, string outDir, Action<string> log)
+{
+    /// <summary>Called after every batch with (epoch, batch, batches, running loss, running accuracy, images/s).</summary>
+    public Action<int, int, int, double, double, double>? OnBatch { get; set; }
+
+    /// <summary>For tests: stop (as if killed) after this many batches in total, without saving.</summary>
+    public int? CrashAfterBatches { get; set; }
+
+    public static string ConfigHash(TrainerConfig config)
+    {
+        // Everything that shapes the weights, except the number of epochs, which a resume may extend.
+        var copy = TrainerConfig.Parse(config.ToJson());
+        copy.Epochs = 0;
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(copy.ToJson())))[..16];
+    }
+
+    public TrainingResult Run(bool resume, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(outDir);
+        int classes = data.Classes.Count, batch = config.BatchSize;
+        using var net = config.Model.Build(classes);
+        net.ComputeInputGradient = false;
+        net.Build(device, batch, [.. config.Model.Input]);
+        Init.Apply(net, Init.Parse(config.Model.Init), config.Seed);
+        using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes);
+        using var sgd = new Sgd(net.Parameters, config.Optimizer.Lr, config.Optimizer.Momentum, config.Optimizer.WeightDecay, config.Optimizer.Nesterov);
+        using var input = Tensor.Zeros(device, [batch, .. config.Model.Input]);
+        log($"model: {net.Describe()}, {net.ParameterCount} parameters");
+
+        var checkpointPath = Path.Combine(outDir, Checkpoint.FileName);
+        var state = new Checkpoint { ConfigHash = ConfigHash(config) };
+        if (resume)
+        {
+            if (!File.Exists(checkpointPath)) throw new ConfigException($"--resume: no checkpoint at {checkpointPath}");
+            var loaded = Checkpoint.Load(checkpointPath, net, sgd);
+            if (loaded.ConfigHash != state.ConfigHash)
+                throw new ConfigException($"--resume: {checkpointPath} was made with a different config (only epochs may change)");
+            state = loaded;
+            log($"resume: epoch {state.Epoch + 1}, batch {state.Batch}");
+        }
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJson());
+
+        var x = new float[batch * SymbolImage.Pixels];
+        var labels = new int[batch];
+        int batches = (split.Train.Length + batch - 1) / batch;
+        int totalBatches = 0;
+        for (int epoch = state.Epoch; epoch < config.Epochs; epoch++)
+        {
+            var order = Shuffle(split.Train, config.Seed, epoch);
+            var clock = Stopwatch.StartNew();
+            for (int b = state.Batch; b < batches; b++)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    state.Epoch = epoch; state.Batch = b; state.RunningSeconds += clock.Elapsed.TotalSeconds;
+                    Checkpoint.Save(checkpointPath, state, net, sgd);
+                    log($"interrupted at epoch {epoch + 1}, batch {b}: checkpoint saved to {checkpointPath}; continue with --resume");
+                    return new TrainingResult(true, state.History, null, outDir);
+                }
+                if (CrashAfterBatches is { } crash && totalBatches >= crash) return new TrainingResult(true, state.History, null, outDir);
+                int n = Math.Min(batch, order.Length - b * batch);
+                data.FillBatch(order.AsSpan(b * batch, n), x, labels);
+                input.CopyFrom(x.AsSpan(0, n * SymbolImage.Pixels));
+                loss.SetLabels(labels.AsSpan(0, n));
+                loss.Compute(net.Forward(input, n), n);
+                net.Backward(loss.LogitsGrad, n);
+                sgd.Step();
+                var (l, c) = loss.ReadStats();
+                if (!float.IsFinite(l))
+                    throw new TrainingDivergedException($"the loss became {l} at epoch {epoch + 1}, batch {b + 1}; lower the learning rate. " +
+                        (File.Exists(checkpointPath) ? $"The last good checkpoint is kept at {checkpointPath}." : "No checkpoint was written yet."));
+                state.RunningLoss += (double)l * n;
+                state.RunningCorrect += c;
+                state.RunningSeen += n;
+                totalBatches++;
+                double seconds = state.RunningSeconds + clock.Elapsed.TotalSeconds;
+                OnBatch?.Invoke(epoch, b + 1, batches, state.RunningLoss / state.RunningSeen, (double)state.RunningCorrect / state.RunningSeen, state.RunningSeen / Math.Max(seconds, 1e-9));
+            }
+            double trainSeconds = state.RunningSeconds + clock.Elapsed.TotalSeconds;
+            var val = Evaluation.Run(net, loss, input, data, split.Val);
+            var row = new EpochMetrics
+            {
+                Epoch = epoch + 1,
+                TrainLoss = state.RunningLoss / Math.Max(1, state.RunningSeen),
+                TrainAccuracy = (double)state.RunningCorrect / Math.Max(1, state.RunningSeen),
+                ValLoss = val.Loss, ValAccuracy = val.Accuracy,
+                Seconds = trainSeconds,
+                ImagesPerSecond = state.RunningSeen / Math.Max(trainSeconds, 1e-9),
+            };
+            state.History.Add(row);
+            state.Epoch = epoch + 1; state.Batch = 0;
+            state.RunningLoss = 0; state.RunningCorrect = 0; state.RunningSeen = 0; state.RunningSeconds = 0;
+            MetricsFile.Write(Path.Combine(outDir, "metrics.csv"), state.History);
+            Checkpoint.Save(checkpointPath, state, net, sgd);
+            log(FormattableString.Invariant($"epoch {row.Epoch}/{config.Epochs}: train loss {row.TrainLoss:F4} acc {row.TrainAccuracy * 100:F2}% | val loss {row.ValLoss:F4} acc {row.ValAccuracy * 100:F2}% | {row.Seconds:F1} s, {row.ImagesPerSecond:F0} img/s"));
+        }
+
+        var test = Evaluation.Run(net, loss, input, data, split.Test);
+        var report = ClassificationReport.Compute(data.Classes, test.Truth, test.Predicted);
+        report.WriteFiles(outDir, $"{config.Name}: test report");
+        ModelWeights.Save(Path.Combine(outDir, "model.safetensors"), net, data.Classes, config.Model, new Dictionary<string, string>
+        {
+            ["config"] = config.ToJson(),
+            ["test_accuracy"] = report.Accuracy.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            ["epochs"] = state.History.Count.ToString(),
+        });
+        log(FormattableString.Invariant($"test accuracy {report.Accuracy * 100:F2}% on {report.Total} images; macro F1 {report.MacroAverage.F1:F4}"));
+        return new TrainingResult(false, state.History, report, outDir);
+    }
+
+    /// <summary>The training order of one epoch: a Fisher-Yates shuffle seeded by (seed, epoch) alone.</summary>
+    public static int[] Shuffle(int[] indices, int seed, int epoch)
+    {
+        var order = (int[])indices.Clone();
+        // Not HashCode.Combine: it is randomised per process, and a resumed run must shuffle as the first did.
+        new Random(unchecked(seed * 1_000_003 + epoch * 7_919 + 0x5eed)).Shuffle(order);
+        return order;
+    }
+}

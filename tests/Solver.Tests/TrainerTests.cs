@@ -1,0 +1,198 @@
+using Solver.Kernels;
+using Solver.Layers;
+using Solver.Trainer;
+
+namespace Solver.Tests;
+
+public sealed class TrainerTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("solver-trainer-").FullName;
+    private string Cache => Path.Combine(dir, "cache");
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private (int Code, string Out, string Err) Cli(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = TrainerCli.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void A_short_run_on_generated_data_learns_and_writes_everything()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 40, seed: 1);
+        var config = TinyData.Config(dir, data, epochs: 10);
+        var outDir = Path.Combine(dir, "run");
+        var (code, stdout, stderr) = Cli("--config", config, "--out", outDir, "--accelerator", "cpu", "--cache", Cache);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("accelerator: cpu", stdout);
+        foreach (var f in new[] { "model.safetensors", "checkpoint.safetensors", "metrics.csv", "report.md", "report.csv", "confusion.csv", "data.md" })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        var metrics = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
+        Assert.Equal("epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds,images_per_second", metrics[0]);
+        Assert.Equal(11, metrics.Length);
+        double firstLoss = double.Parse(metrics[1].Split(',')[1], System.Globalization.CultureInfo.InvariantCulture);
+        double lastLoss = double.Parse(metrics[^1].Split(',')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(lastLoss < firstLoss * 0.7, $"train loss {firstLoss} -> {lastLoss}");
+
+        // The exported weights carry classes and model, and evaluate scores them on any data in the layout.
+        var weights = ModelWeights.Load(Path.Combine(outDir, "model.safetensors"));
+        Assert.Equal(TinyData.Classes, weights.Classes);
+        var (ecode, json, eerr) = Cli("evaluate", "--weights", Path.Combine(outDir, "model.safetensors"), "--data", data, "--json", "--accelerator", "cpu", "--cache", Cache);
+        Assert.True(ecode == 0, eerr);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(120, doc.RootElement.GetProperty("images").GetInt32());
+        Assert.True(doc.RootElement.GetProperty("accuracy").GetDouble() >= 0.8, json); // chance is 1/3
+        Assert.Equal(3, doc.RootElement.GetProperty("classes").GetArrayLength());
+    }
+
+    [Fact]
+    public void Loader_reads_a_folder_a_zip_and_extracted_images_alike_and_skips_bad_files()
+    {
+        var folder = TinyData.WriteFolder(Path.Combine(dir, "f"), perClass: 4, seed: 2);
+        var zip = TinyData.Zip(folder, Path.Combine(dir, "a.zip"));
+        var prefixed = TinyData.Zip(folder, Path.Combine(dir, "b.zip"), prefix: "extracted_images/");
+        var fromFolder = Dataset.Load([folder], TinyData.Classes, Cache);
+        var fromZip = Dataset.Load([zip], TinyData.Classes, Cache);
+        var fromPrefixed = Dataset.Load([prefixed], TinyData.Classes, Cache);
+        Assert.Equal(12, fromFolder.Count);
+        Assert.Equal(fromFolder.Pixels, fromZip.Pixels);
+        Assert.Equal(fromFolder.Labels, fromZip.Labels);
+        Assert.Equal(fromFolder.Pixels, fromPrefixed.Pixels);
+        // Index.csv groups: three images per expression.
+        Assert.Equal(4, fromZip.Groups.Distinct().Count());
+
+        // Ink is bright: a white background decodes to 0, strokes to 255.
+        Assert.Equal(0, fromFolder.Pixels[0]);
+        Assert.Contains((byte)255, fromFolder.Pixels);
+
+        File.WriteAllText(Path.Combine(folder, "bar", "notes.txt"), "not an image");
+        File.WriteAllBytes(Path.Combine(folder, "bar", "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+        var withBad = Dataset.Load([folder], TinyData.Classes, Cache);
+        Assert.Equal(12, withBad.Count);
+        Assert.Equal(1, withBad.Skipped);
+    }
+
+    [Fact]
+    public void Kaggle_padded_images_are_cropped_not_resized()
+    {
+        var root = Path.Combine(dir, "padded");
+        Directory.CreateDirectory(Path.Combine(root, "bar"));
+        using (var img = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.L8>(300, 300, new(255)))
+        {
+            for (int x = 130; x < 170; x++) img[x, 149] = new(0); // a 1 px bar inside the box (127,127,45,45)
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(img, Path.Combine(root, "bar", "k.png"));
+        }
+        var d = Dataset.Load([root], ["bar", "cross"], Cache);
+        var px = d.Image(0).ToArray();
+        Assert.Equal(40, px.Count(v => v > 128)); // the same 40 pixels, unscaled
+        Assert.Equal(255, px[(149 - 127) * 45 + (130 - 127)]);
+    }
+
+    [Fact]
+    public void Split_is_deterministic_stratified_and_keeps_groups_together()
+    {
+        var rng = new Random(3);
+        int n = 3000;
+        var labels = Enumerable.Range(0, n).Select(_ => rng.Next(10) < 7 ? 0 : rng.Next(1, 4)).ToArray();
+        var data = new Dataset { Classes = ["a", "b", "c", "d"], Labels = labels, Groups = Enumerable.Range(0, n).Select(i => i / 5).ToArray(), Pixels = new byte[n * SymbolImage.Pixels] };
+        var cfg = new SplitConfig { Train = 0.7, Val = 0.1, Test = 0.2, Seed = 11 };
+        var a = Splitter.Split(data, cfg, 0);
+        var b = Splitter.Split(data, cfg, 0);
+        Assert.Equal(a.Train, b.Train);
+        Assert.Equal(a.Test, b.Test);
+        Assert.Equal(n, a.Train.Length + a.Val.Length + a.Test.Length);
+        Assert.Empty(a.Train.Intersect(a.Test));
+        var trainGroups = a.Train.Select(i => data.Groups[i]).ToHashSet();
+        Assert.DoesNotContain(a.Test, i => trainGroups.Contains(data.Groups[i]));
+        Assert.DoesNotContain(a.Val, i => trainGroups.Contains(data.Groups[i]));
+        var total = data.CountPerClass(Enumerable.Range(0, n));
+        var test = data.CountPerClass(a.Test);
+        for (int c = 0; c < 4; c++) Assert.InRange((double)test[c] / total[c], 0.17, 0.23);
+        Assert.NotEqual(a.Test, Splitter.Split(data, new SplitConfig { Seed = 12 }, 0).Test);
+
+        var capped = Splitter.Split(data, cfg, 100);
+        var cappedCounts = data.CountPerClass(capped.Train.Concat(capped.Val).Concat(capped.Test));
+        Assert.All(cappedCounts, c => Assert.True(c <= 100));
+    }
+
+    [Theory]
+    [InlineData("{ \"name\": ", "invalid JSON")]
+    [InlineData("{ \"name\": \"x\", \"epochz\": 3 }", "unknown field")]
+    [InlineData("LAYER:{ \"type\": \"conv3d\", \"kernel\": 3 }", "unknown layer type 'conv3d'")]
+    [InlineData("LAYER:{ \"type\": \"relu\", \"kernel\": 3 }", "has no field 'kernel'")]
+    [InlineData("LAYER:{ \"type\": \"conv2d\", \"out_channels\": 4, \"kernel\": 99 }", "does not fit")]
+    [InlineData("LAYER:{ \"type\": \"linear\", \"out_features\": 7 }", "add a flatten layer before it")]
+    [InlineData("LAYER:{ \"type\": \"maxpool2d\", \"kernel\": 3 }, { \"type\": \"flatten\" }, { \"type\": \"linear\", \"in_features\": 9, \"out_features\": 5 }", "expected input [9], got [196]")]
+    [InlineData("DATA:does/not/exist", "data path not found")]
+    [InlineData("BATCH:-4", "batch_size")]
+    public void Config_errors_exit_non_zero_with_a_message_naming_the_problem(string config, string expected)
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "d"), perClass: 2, seed: 4);
+        string path = Path.Combine(dir, "bad.json");
+        if (config.StartsWith("LAYER:"))
+            File.WriteAllText(path, File.ReadAllText(TinyData.Config(dir, data)).Replace("{ \"type\": \"relu\" },", config[6..] + ",", StringComparison.Ordinal));
+        else if (config.StartsWith("DATA:"))
+            TinyData.Write(path, File.ReadAllText(TinyData.Config(dir, config[5..])));
+        else if (config.StartsWith("BATCH:"))
+            TinyData.Write(path, File.ReadAllText(TinyData.Config(dir, data)).Replace("\"batch_size\": 16", "\"batch_size\": " + config[6..]));
+        else
+            File.WriteAllText(path, config);
+        var (code, _, err) = Cli("--config", path, "--out", Path.Combine(dir, "o"), "--accelerator", "cpu", "--cache", Cache);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.StartsWith("error: ", err);
+        Assert.DoesNotContain("   at ", err); // no stack trace
+    }
+
+    [Fact]
+    public void Missing_config_file_and_unknown_option_are_clear_errors()
+    {
+        var (code, _, err) = Cli("--config", Path.Combine(dir, "nope.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("config file not found", err);
+        (code, _, err) = Cli("--confg", "x");
+        Assert.Equal(2, code);
+        Assert.Contains("--confg", err);
+        (code, _, err) = Cli("--config", "x.json", "--accelerator", "tpu");
+        Assert.Equal(2, code);
+    }
+
+    [Fact]
+    public void Resume_after_a_crash_or_an_interrupt_ends_with_the_same_weights_as_an_uninterrupted_run()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 20, seed: 5);
+        var config = TrainerCli.LoadConfig(TinyData.Config(dir, data, epochs: 3), null, null, null);
+        var dataset = Dataset.Load(config.Data.Paths, config.Data.Classes, Cache);
+        var split = Splitter.Split(dataset, config.Data.Split, 0);
+        using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
+        string Run(string name, Action<TrainingSession>? setup, bool resume, CancellationToken cancel = default)
+        {
+            var outDir = Path.Combine(dir, name);
+            var s = new TrainingSession(config, dataset, split, device, outDir, _ => { });
+            setup?.Invoke(s);
+            s.Run(resume, cancel);
+            return Path.Combine(outDir, "model.safetensors");
+        }
+
+        var straight = SafeTensors.Read(Run("straight", null, false)).Tensors;
+
+        // Killed mid-epoch 2 (3 batches per epoch): nothing saved after the epoch-1 checkpoint.
+        Run("crashed", s => s.CrashAfterBatches = 4, false);
+        Assert.False(File.Exists(Path.Combine(dir, "crashed", "model.safetensors")));
+        var resumed = SafeTensors.Read(Run("crashed", null, true)).Tensors;
+
+        // Interrupted (Ctrl-C) mid-epoch: a mid-epoch checkpoint, then resume from that batch.
+        using var cts = new CancellationTokenSource();
+        Run("interrupted", s => s.OnBatch = (e, b, _, _, _, _) => { if (e == 1 && b == 1) cts.Cancel(); }, false, cts.Token);
+        var interrupted = SafeTensors.Read(Run("interrupted", null, true)).Tensors;
+
+        foreach (var (name, t) in straight)
+        {
+            Assert.Equal(t.Data, resumed[name].Data);
+            Assert.Equal(t.Data, interrupted[name].Data);
+        }
+    }
+}
