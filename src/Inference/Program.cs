@@ -2,5 +2,5 @@ namespace Solver.Inference;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args) => SolveCli.Run(args);
 }

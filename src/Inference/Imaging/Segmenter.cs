@@ -1,0 +1,99 @@
+namespace Solver.Inference.Imaging;
+
+/// <summary>One symbol found in the image: its box, its 45x45 crop (ink 255), and whether it is written raised (an exponent).</summary>
+public sealed record SegmentedSymbol(Box Box, byte[] Crop, bool Superscript);
+
+/// <summary>The symbols of an equation image, in reading order, and the mask they came from.</summary>
+public sealed record Segmentation(IReadOnlyList<SegmentedSymbol> Symbols, InkMask Mask);
+
+/// <summary>
+/// Image to symbols: binarize, find 8-connected components, drop specks, merge the parts of one symbol, read
+/// left to right, and mark exponents by their size and height against the symbol before them.
+/// </summary>
+public static class Segmenter
+{
+    public static Segmentation Segment(GrayImage gray, BinarizationMethod method = BinarizationMethod.Sauvola)
+    {
+        var mask = Binarizer.Apply(gray, method);
+        var parts = ConnectedComponents.Find(mask);
+        parts = DropSpecks(parts);
+        var merged = MergeStacked(parts);
+        merged.Sort((a, b) => a.Box.X.CompareTo(b.Box.X));
+        var flags = Superscripts(merged.Select(c => c.Box).ToList());
+        var symbols = merged.Select((c, i) => new SegmentedSymbol(c.Box, CropNormalizer.Normalize(c, mask.Width), flags[i])).ToList();
+        return new Segmentation(symbols, mask);
+    }
+
+    /// <summary>Specks are far smaller than the typical stroke group: under 1% of the median area of the substantial parts.</summary>
+    private static List<Component> DropSpecks(List<Component> parts)
+    {
+        if (parts.Count == 0) return parts;
+        int largest = parts.Max(p => p.Pixels.Count);
+        var substantial = parts.Where(p => p.Pixels.Count >= 0.05 * largest).Select(p => p.Pixels.Count).Order().ToList();
+        double median = substantial[substantial.Count / 2];
+        double min = Math.Max(4, 0.01 * median);
+        return parts.Where(p => p.Pixels.Count >= min).ToList();
+    }
+
+    /// <summary>
+    /// Parts that share most of their horizontal extent belong to one symbol: the two bars of '=', the dots and bar
+    /// of '÷', the dot of 'i', a stroke broken in two. Equations are written left to right, so stacked parts are one.
+    /// </summary>
+    public static List<Component> MergeStacked(List<Component> parts)
+    {
+        var list = parts.ToList();
+        bool merged = true;
+        while (merged)
+        {
+            merged = false;
+            for (int i = 0; i < list.Count && !merged; i++)
+            for (int j = i + 1; j < list.Count && !merged; j++)
+            {
+                var a = list[i].Box; var b = list[j].Box;
+                int overlap = a.HorizontalOverlap(b);
+                int narrower = Math.Min(a.Width, b.Width);
+                bool centreInside = (b.CenterX >= a.X && b.CenterX <= a.Right) || (a.CenterX >= b.X && a.CenterX <= b.Right);
+                if (overlap >= 0.5 * narrower && centreInside)
+                {
+                    list[i].Absorb(list[j]);
+                    list.RemoveAt(j);
+                    merged = true;
+                }
+            }
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// A symbol is an exponent when it sits raised against the base before it (bottom in the base's upper part, top above
+    /// the base's top) and is not larger than the base.
+    /// A run of raised symbols stays an exponent until a symbol comes back down to the line.
+    /// </summary>
+    public static bool[] Superscripts(IReadOnlyList<Box> boxes)
+    {
+        var flags = new bool[boxes.Count];
+        if (boxes.Count == 0) return flags;
+        var heights = boxes.Select(b => b.Height).Order().ToList();
+        double typical = heights[heights.Count / 2];
+        int baseIndex = -1;
+        for (int i = 0; i < boxes.Count; i++)
+        {
+            var s = boxes[i];
+            bool flat = s.Height < 0.35 * s.Width; // '-' and '=' are operators, never exponents here
+            if (baseIndex >= 0 && !flat)
+            {
+                var b = boxes[baseIndex];
+                bool tallBase = b.Height >= 0.5 * typical && b.Height >= 0.35 * b.Width;
+                // Raised: its bottom in the upper part of the base and its top above the base's. Not larger than the base.
+                if (tallBase && s.Height <= 1.05 * b.Height && s.Bottom <= b.Y + 0.6 * b.Height && s.Y < b.Y)
+                {
+                    flags[i] = true;
+                    continue;
+                }
+            }
+            if (!flat) baseIndex = i;
+            else baseIndex = -1;
+        }
+        return flags;
+    }
+}

@@ -1,0 +1,65 @@
+using Solver.Kernels;
+using Solver.Layers;
+using Solver.Trainer;
+
+namespace Solver.Inference.Reading;
+
+public sealed record Alternative(string Label, double Confidence);
+
+/// <summary>The recognizer's answer for one crop: the best label and its top alternatives (best first).</summary>
+public sealed record Prediction(string Label, double Confidence, IReadOnlyList<Alternative> Alternatives);
+
+/// <summary>Runs exported weights on 45x45 crops, all symbols of an equation in one batched forward pass on the device.</summary>
+public sealed class SymbolRecognizer : IDisposable
+{
+    private const int Batch = 64;
+    private readonly Sequential net;
+    private readonly Tensor input;
+    private readonly float[] host = new float[Batch * SymbolImage.Pixels];
+
+    public SymbolRecognizer(ModelWeights weights, ComputeDevice device)
+    {
+        Weights = weights;
+        if (!weights.Model.Input.SequenceEqual([1, SymbolImage.Size, SymbolImage.Size]))
+            throw new InvalidDataException($"the weights expect input {string.Join("x", weights.Model.Input)}, the solver makes 1x45x45 crops");
+        net = weights.CreateNetwork(device, Batch);
+        input = Tensor.Zeros(device, Batch, 1, SymbolImage.Size, SymbolImage.Size);
+    }
+
+    public ModelWeights Weights { get; }
+
+    public List<Prediction> Classify(IReadOnlyList<byte[]> crops)
+    {
+        var result = new List<Prediction>();
+        int classes = Weights.Classes.Count;
+        var logits = new float[Batch * classes];
+        for (int start = 0; start < crops.Count; start += Batch)
+        {
+            int n = Math.Min(Batch, crops.Count - start);
+            for (int b = 0; b < n; b++)
+                for (int p = 0; p < SymbolImage.Pixels; p++) host[b * SymbolImage.Pixels + p] = crops[start + b][p] / 255f;
+            input.CopyFrom(host.AsSpan(0, n * SymbolImage.Pixels));
+            net.Forward(input, n).CopyTo(logits.AsSpan(0, n * classes));
+            for (int b = 0; b < n; b++)
+            {
+                // Softmax of one row of logits, only to report confidences.
+                var row = logits.AsSpan(b * classes, classes);
+                float max = float.NegativeInfinity;
+                foreach (var v in row) max = Math.Max(max, v);
+                var p = new double[classes];
+                double sum = 0;
+                for (int j = 0; j < classes; j++) sum += p[j] = Math.Exp(row[j] - max);
+                var top = Enumerable.Range(0, classes).OrderByDescending(j => p[j]).Take(3)
+                    .Select(j => new Alternative(Weights.Classes[j], p[j] / sum)).ToList();
+                result.Add(new Prediction(top[0].Label, top[0].Confidence, top));
+            }
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        net.Dispose();
+        input.Dispose();
+    }
+}

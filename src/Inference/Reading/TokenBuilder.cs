@@ -1,0 +1,70 @@
+using Solver.Inference.Algebra;
+
+namespace Solver.Inference.Reading;
+
+/// <summary>Recognized labels (dataset class names) to parser tokens. Position is the symbol's index in reading order.</summary>
+public static class TokenBuilder
+{
+    /// <summary>The text a label stands for in an equation, e.g. "times" is '×'.</summary>
+    public static string Text(string label) => label switch
+    {
+        "times" => "×",
+        "div" => "÷",
+        "forward_slash" => "/",
+        "rightarrow" => "→",
+        "dot" => ".",
+        "ascii_124" => "|",
+        _ => label,
+    };
+
+    public static List<Token> Build(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript)
+    {
+        var tokens = new List<Token>();
+        bool inExponent = false;
+        int exponentStart = 0;
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (superscript[i] && !inExponent)
+            {
+                tokens.Add(new Token(TokenKind.Power, "^", i));
+                tokens.Add(new Token(TokenKind.LParen, "(", i));
+                inExponent = true;
+                exponentStart = tokens.Count;
+            }
+            else if (!superscript[i] && inExponent)
+            {
+                tokens.Add(new Token(TokenKind.RParen, ")", i));
+                inExponent = false;
+            }
+            var label = labels[i];
+            if (label.Length == 1 && char.IsDigit(label[0]) || label == "dot")
+            {
+                var text = label == "dot" ? "." : label;
+                // Digits side by side on the same level are one number.
+                if (tokens.Count > 0 && tokens[^1].Kind == TokenKind.Number && tokens[^1].Position == i - 1)
+                    tokens[^1] = new Token(TokenKind.Number, tokens[^1].Text + text, i);
+                else tokens.Add(new Token(TokenKind.Number, text, i));
+                // Keep the number's position at its last digit, so the next digit joins it.
+                continue;
+            }
+            tokens.Add(label switch
+            {
+                "+" => new Token(TokenKind.Plus, "+", i),
+                "-" => new Token(TokenKind.Minus, "-", i),
+                "times" => new Token(TokenKind.Times, "×", i),
+                "div" or "forward_slash" => new Token(TokenKind.Divide, Text(label), i),
+                "=" => new Token(TokenKind.Equals, "=", i),
+                "(" or "[" or "{" => new Token(TokenKind.LParen, "(", i),
+                ")" or "]" or "}" => new Token(TokenKind.RParen, ")", i),
+                "pi" => new Token(TokenKind.Pi, "pi", i),
+                "sin" or "cos" or "tan" or "sqrt" => new Token(TokenKind.Function, label, i),
+                _ when label.Length == 1 && char.IsLetter(label[0]) => new Token(TokenKind.Variable, label, i),
+                _ => throw new ParseException($"'{Text(label)}' (symbol {i + 1}) is not something the solver can use in an equation", i),
+            });
+        }
+        if (inExponent) tokens.Add(new Token(TokenKind.RParen, ")", labels.Count));
+        tokens.Add(new Token(TokenKind.End, "", labels.Count));
+        // Number positions were moved to their last digit; a parse error then points at the right symbol.
+        return tokens;
+    }
+}

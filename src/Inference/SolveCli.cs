@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using Solver.Inference.Imaging;
+using Solver.Inference.Reading;
+using Solver.Inference.Rendering;
+using Solver.Kernels;
+using Solver.Trainer;
+
+namespace Solver.Inference;
+
+/// <summary>
+/// The <c>solve</c> command line: <c>solve IMAGE</c> (also <c>solve solve IMAGE</c>, as the README's
+/// <c>dotnet run --project src/Inference -- solve examples/...</c> passes it) and <c>solve render</c>.
+/// A problem with the input ends in one line "error: ..." and exit code 2.
+/// </summary>
+public static class SolveCli
+{
+    public const string DefaultWeightsName = "recognizer.safetensors";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        var image = new Argument<string>("image") { Description = "A photo or drawing of one equation (PNG, JPEG or BMP)" };
+        var weights = new Option<string?>("--weights") { Description = $"Recognizer weights (default: models/{DefaultWeightsName} next to the program, or SOLVER_WEIGHTS)" };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON (docs/formats.md)" };
+        var steps = new Option<bool>("--steps") { Description = "Show the working" };
+        var debugDir = new Option<string?>("--debug-dir") { Description = "Write the ink mask and each symbol's input region beside its normalized crop" };
+        var accelerator = new Option<string?>("--accelerator") { Description = "auto (default), cuda, opencl or cpu; also SOLVER_ACCELERATOR" };
+        var binarize = new Option<string>("--binarize") { Description = "sauvola (adaptive, default) or otsu", DefaultValueFactory = _ => "sauvola" };
+
+        Command SolveCommand(Command c)
+        {
+            c.Arguments.Add(image);
+            foreach (var o in new Option[] { weights, json, steps, debugDir, accelerator, binarize }) c.Options.Add(o);
+            return c;
+        }
+
+        int exit = 0;
+        var root = SolveCommand(new RootCommand(
+            "Read a handwritten equation from an image and solve it.\n\nExamples:\n  solve examples/linear.png\n  solve photo.jpg --steps\n" +
+            "  solve photo.jpg --json --debug-dir debug/\n  solve render \"2x+3=7\" --out eq.png"));
+        root.SetAction(p => exit = Solve(p, image, weights, json, steps, debugDir, accelerator, binarize, stdout, stderr));
+
+        var text = new Argument<string>("text") { Description = "Equation text: digits, x y z u v w, + - = ( ) /, * for ×, : for ÷, ^ for an exponent" };
+        var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Randomness of the hand", DefaultValueFactory = _ => 1 };
+        var pen = new Option<double>("--pen") { Description = "Pen width in pixels", DefaultValueFactory = _ => 3.5 };
+        var render = new Command("render", "Draw an equation with the built-in stroke renderer (for examples and tests).\n\nExample:\n  solve render \"x^2-5x+6=0\" --out quadratic.png --seed 3");
+        render.Arguments.Add(text);
+        foreach (var o in new Option[] { output, seed, pen }) render.Options.Add(o);
+        render.SetAction(p => exit = Guard(stderr, () =>
+        {
+            using var img = StrokeRenderer.Render(p.GetValue(text)!, new RenderStyle(PenWidth: p.GetValue(pen)), p.GetValue(seed));
+            var path = p.GetValue(output)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            img.SaveAsPng(path);
+            stdout.WriteLine($"wrote {path} ({img.Width}x{img.Height})");
+            return 0;
+        }));
+        root.Subcommands.Add(render);
+
+        // "solve solve IMAGE" (how `dotnet run --project src/Inference -- solve IMAGE` arrives) is "solve IMAGE".
+        if (args.Length > 0 && args[0] == "solve") args = args[1..];
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            stderr.WriteLine($"error: {parsed.Errors[0].Message} (see 'solve --help')");
+            return 2;
+        }
+        int invoked = parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        return invoked != 0 ? invoked : exit;
+    }
+
+    private static int Solve(ParseResult p, Argument<string> image, Option<string?> weights, Option<bool> json, Option<bool> steps,
+        Option<string?> debugDir, Option<string?> accelerator, Option<string> binarize, TextWriter stdout, TextWriter stderr) => Guard(stderr, () =>
+    {
+        var path = p.GetValue(image)!;
+        bool asJson = p.GetValue(json);
+        if (!File.Exists(path)) return Fail(stdout, stderr, asJson, $"file not found: {path}");
+        var method = p.GetValue(binarize)?.ToLowerInvariant() switch
+        {
+            "otsu" => BinarizationMethod.Otsu,
+            "sauvola" or null => BinarizationMethod.Sauvola,
+            var other => throw new ArgumentException($"unknown --binarize '{other}'; expected sauvola or otsu"),
+        };
+        var weightsPath = ResolveWeights(p.GetValue(weights));
+        using var device = ComputeDevice.Create(AcceleratorChoiceParser.Resolve(p.GetValue(accelerator)));
+        (asJson ? stderr : stdout).WriteLine(device.Description);
+        using var reader = EquationReader.Open(weightsPath, device);
+        var result = reader.Read(File.ReadAllBytes(path), path, new ReadOptions { Binarization = method, DebugDirectory = p.GetValue(debugDir) });
+        if (asJson)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(result, Json));
+            if (!result.Ok) stderr.WriteLine($"error: {result.Error}");
+            return result.Ok ? 0 : 2;
+        }
+        if (!result.Ok)
+        {
+            stderr.WriteLine($"error: {result.Error}");
+            return 2;
+        }
+        stdout.WriteLine($"read:     {result.Equation}");
+        stdout.WriteLine($"latex:    {result.Latex}");
+        stdout.WriteLine(result.Kind switch
+        {
+            "roots" => $"solution: {string.Join(", ", result.Solutions.Select(s => $"{result.Variable} = {s}"))}" +
+                       (result.Solutions.Any(s => s.Contains("k*pi") || s.Contains("pik")) ? "  (k any integer)" : ""),
+            "value" => $"value:    {result.Value}",
+            _ => $"solution: {result.Message}",
+        });
+        if (p.GetValue(steps)) foreach (var s in result.Steps) stdout.WriteLine($"  {s}");
+        return 0;
+    });
+
+    private static int Fail(TextWriter stdout, TextWriter stderr, bool json, string message)
+    {
+        if (json) stdout.WriteLine(JsonSerializer.Serialize(new ReadResult { Error = message }, Json));
+        stderr.WriteLine($"error: {message}");
+        return 2;
+    }
+
+    /// <summary>--weights, else SOLVER_WEIGHTS, else models/recognizer.safetensors beside the program or in the working folder.</summary>
+    public static string ResolveWeights(string? given)
+    {
+        if (!string.IsNullOrEmpty(given))
+            return File.Exists(given) ? given : throw new FileNotFoundException($"weights file not found: {given}");
+        if (Environment.GetEnvironmentVariable("SOLVER_WEIGHTS") is { Length: > 0 } env)
+            return File.Exists(env) ? env : throw new FileNotFoundException($"weights file not found: {env} (SOLVER_WEIGHTS)");
+        foreach (var dir in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            var candidate = Path.Combine(dir, "models", DefaultWeightsName);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException($"no recognizer weights: pass --weights or put models/{DefaultWeightsName} beside the program");
+    }
+
+    private static int Guard(TextWriter stderr, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ArgumentException or NotSupportedException
+                                      or ImageRejectedException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("SOLVER_DEBUG") == "1") stderr.WriteLine(e);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Solver.Inference.Imaging;
+using Solver.Inference.Rendering;
+
+namespace Solver.Tests;
+
+public class SegmentationTests
+{
+    private static Segmentation Segment(string text, int seed = 1, BinarizationMethod method = BinarizationMethod.Sauvola, Func<int, int, byte, byte>? damage = null)
+    {
+        using var img = StrokeRenderer.Render(text, new RenderStyle(), seed);
+        var g = GrayImage.From(img);
+        if (damage is not null)
+            for (int y = 0; y < g.Height; y++)
+            for (int x = 0; x < g.Width; x++) g.Pixels[y * g.Width + x] = damage(x, y, g.Pixels[y * g.Width + x]);
+        return Segmenter.Segment(g, method);
+    }
+
+    [Theory]
+    [InlineData("2x+3=7", 6)]
+    [InlineData("x^2-5x+6=0", 9)]
+    [InlineData("36:2*6-4", 8)]
+    [InlineData("3(x+1)=2x-5", 11)]
+    public void Symbols_are_found_once_each_with_equals_and_divide_merged(string text, int count)
+    {
+        for (int seed = 1; seed <= 5; seed++)
+            Assert.Equal(count, Segment(text, seed).Symbols.Count);
+    }
+
+    [Fact]
+    public void Reading_order_is_left_to_right_and_exponents_are_marked()
+    {
+        var s = Segment("x^2-5x^{2}+y^{12}=0", 3);
+        Assert.Equal(new[] { false, true, false, false, false, true, false, false, true, true, false, false }, s.Symbols.Select(x => x.Superscript));
+        Assert.True(s.Symbols.Zip(s.Symbols.Skip(1)).All(p => p.First.Box.X <= p.Second.Box.X));
+    }
+
+    [Fact]
+    public void Equals_and_divide_become_one_symbol_each_even_when_drawn_in_pieces()
+    {
+        var eq = Segment("=", 2).Symbols.Single();
+        var div = Segment(":", 2).Symbols.Single();
+        Assert.True(eq.Box.Height > 10); // both bars inside
+        Assert.True(div.Box.Height > eq.Box.Height); // dots above and below the bar
+    }
+
+    [Fact]
+    public void Crops_look_like_the_dataset_one_pixel_strokes_filling_45_pixels()
+    {
+        foreach (var sym in Segment("2x+3=7", 4).Symbols)
+        {
+            var c = sym.Crop;
+            int ink = c.Count(v => v > 0);
+            Assert.InRange(ink / 2025.0, 0.01, 0.15); // the dataset averages about 5% ink with 1 px strokes
+            int top = Enumerable.Range(0, 45).First(y => Enumerable.Range(0, 45).Any(x => c[y * 45 + x] > 0));
+            int bottom = Enumerable.Range(0, 45).Last(y => Enumerable.Range(0, 45).Any(x => c[y * 45 + x] > 0));
+            int left = Enumerable.Range(0, 45).First(x => Enumerable.Range(0, 45).Any(y => c[y * 45 + x] > 0));
+            int right = Enumerable.Range(0, 45).Last(x => Enumerable.Range(0, 45).Any(y => c[y * 45 + x] > 0));
+            Assert.True(bottom - top >= 42 || right - left >= 42, "the longer side spans the crop");
+            // 1 px strokes: almost no ink pixel has ink on both its left and right and above and below (no 2x2 blocks).
+            int blocks = 0;
+            for (int y = 0; y < 44; y++)
+            for (int x = 0; x < 44; x++)
+                if (c[y * 45 + x] > 0 && c[y * 45 + x + 1] > 0 && c[(y + 1) * 45 + x] > 0 && c[(y + 1) * 45 + x + 1] > 0) blocks++;
+            Assert.True(blocks <= 3, $"{blocks} 2x2 ink blocks: strokes are not thin");
+        }
+    }
+
+    [Fact]
+    public void Uneven_light_and_a_shadow_are_survived_by_the_adaptive_threshold()
+    {
+        // Paper from bright (left) to dark grey (right), with a shadow band: the ink stays darker than its surroundings.
+        byte Damage(int x, int y, byte v)
+        {
+            double light = 1.0 - 0.55 * x / 600.0 - (y > 60 && y < 90 ? 0.15 : 0);
+            return (byte)Math.Clamp(v * light, 0, 255);
+        }
+        var adaptive = Segment("2x+3=7", 5, BinarizationMethod.Sauvola, Damage);
+        Assert.Equal(6, adaptive.Symbols.Count);
+    }
+
+    [Fact]
+    public void A_blank_image_has_no_symbols()
+    {
+        var blank = new GrayImage(200, 100, Enumerable.Repeat((byte)250, 20000).ToArray());
+        Assert.Empty(Segmenter.Segment(blank, BinarizationMethod.Sauvola).Symbols);
+        Assert.Empty(Segmenter.Segment(blank, BinarizationMethod.Otsu).Symbols);
+    }
+}
