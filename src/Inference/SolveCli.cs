@@ -69,6 +69,29 @@ public static class SolveCli
         }));
         root.Subcommands.Add(render);
 
+        var evalConfig = new Option<string>("--config") { Description = "The recognizer's training config: its data and test split supply the symbol images", Required = true };
+        var evalCount = new Option<int>("--count") { Description = "Equations to compose (half linear, half quadratic)", DefaultValueFactory = _ => 200 };
+        var evalSeed = new Option<int>("--seed") { Description = "Seed of the composition", DefaultValueFactory = _ => 1 };
+        var verbose = new Option<bool>("--verbose") { Description = "List every equation that was not solved" };
+        var evaluate = new Command("evaluate-composed",
+            "Compose random linear and quadratic equations from the test split's handwritten symbols, run the whole pipeline, and report symbol accuracy and solve rate.\n\n" +
+            "Example:\n  solve evaluate-composed --config configs/recognizer.json --count 400");
+        foreach (var o in new Option[] { evalConfig, evalCount, evalSeed, weights, accelerator, verbose }) evaluate.Options.Add(o);
+        evaluate.SetAction(p => exit = Guard(stderr, () =>
+        {
+            var config = TrainerConfig.Load(p.GetValue(evalConfig)!);
+            var paths = config.Data.Paths.Select(x => DataSource.Resolve(x, config.BaseDirectory)).ToList();
+            var data = Dataset.Load(paths, config.Data.Classes, null, stdout.WriteLine);
+            var split = Splitter.Split(data, config.Data.Split, config.Data.MaxPerClass);
+            using var device = ComputeDevice.Create(AcceleratorChoiceParser.Resolve(p.GetValue(accelerator)));
+            stdout.WriteLine(device.Description);
+            using var reader = EquationReader.Open(ResolveWeights(p.GetValue(weights)), device);
+            var totals = Evaluation.ComposedEvaluation.Run(reader, data, split.Test, p.GetValue(evalCount), p.GetValue(evalSeed), p.GetValue(verbose) ? stdout : TextWriter.Null);
+            stdout.WriteLine(Evaluation.ComposedEvaluation.Format(totals));
+            return 0;
+        }));
+        root.Subcommands.Add(evaluate);
+
         // "solve solve IMAGE" (how `dotnet run --project src/Inference -- solve IMAGE` arrives) is "solve IMAGE".
         if (args.Length > 0 && args[0] == "solve") args = args[1..];
         var parsed = root.Parse(args);

@@ -1,0 +1,48 @@
+using System.Globalization;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Solver.Inference.Reading;
+using Solver.Trainer;
+
+namespace Solver.Inference.Evaluation;
+
+public sealed record EvaluationTotals(string Kind, int Equations, int Solved, int SymbolsRight, int Symbols, int SegmentedRight);
+
+/// <summary>Runs the whole pipeline on composed equations and counts symbol accuracy and exact solve rate.</summary>
+public static class ComposedEvaluation
+{
+    public static List<EvaluationTotals> Run(EquationReader reader, Dataset data, int[] testIndices, int count, int seed, TextWriter log)
+    {
+        var byClass = testIndices.GroupBy(i => data.Classes[data.Labels[i]]).ToDictionary(g => g.Key, g => g.ToList());
+        var rng = new Random(seed);
+        var totals = new Dictionary<string, int[]> { ["linear"] = new int[5], ["quadratic"] = new int[5] };
+        for (int k = 0; k < count; k++)
+        {
+            var eq = k % 2 == 0 ? EquationComposer.Linear(rng) : EquationComposer.Quadratic(rng);
+            if (eq.Labels.Any(l => !byClass.ContainsKey(l))) throw new InvalidDataException($"the test split has no images of '{eq.Labels.First(l => !byClass.ContainsKey(l))}'");
+            var canvas = EquationComposer.Render(eq, data, byClass, rng, out int w, out int h);
+            using var img = new Image<L8>(w, h);
+            for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img[x, y] = new L8(canvas[y, x]);
+            using var ms = new MemoryStream();
+            img.SaveAsPng(ms);
+            var r = reader.Read(ms.ToArray(), $"composed-{k}");
+            var t = totals[eq.Kind];
+            t[0]++;
+            bool solved = r.Ok && r.Kind == "roots" && r.Solutions.Order().SequenceEqual(eq.Expected.Order());
+            if (solved) t[1]++;
+            t[3] += eq.Labels.Count;
+            if (r.Symbols.Count == eq.Labels.Count)
+            {
+                t[4]++;
+                t[2] += r.Symbols.Zip(eq.Labels).Count(p => p.First.Label == p.Second);
+            }
+            if (!solved && log != TextWriter.Null)
+                log.WriteLine($"  miss: {eq.Text} read as '{r.Equation ?? string.Concat(r.Symbols.Select(s => s.Text))}' {(r.Error ?? string.Join(",", r.Solutions))}");
+        }
+        return totals.Select(kv => new EvaluationTotals(kv.Key, kv.Value[0], kv.Value[1], kv.Value[2], kv.Value[3], kv.Value[4])).ToList();
+    }
+
+    public static string Format(IEnumerable<EvaluationTotals> totals) => string.Join("\n", totals.Select(t =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{t.Kind}: solved {t.Solved}/{t.Equations} ({100.0 * t.Solved / Math.Max(1, t.Equations):F1}%), symbols right {t.SymbolsRight}/{t.Symbols} ({100.0 * t.SymbolsRight / Math.Max(1, t.Symbols):F1}%), segmented into the right number of symbols {t.SegmentedRight}/{t.Equations}")));
+}
