@@ -73,10 +73,11 @@ public static class SolveCli
         var evalCount = new Option<int>("--count") { Description = "Equations to compose (half linear, half quadratic)", DefaultValueFactory = _ => 200 };
         var evalSeed = new Option<int>("--seed") { Description = "Seed of the composition", DefaultValueFactory = _ => 1 };
         var verbose = new Option<bool>("--verbose") { Description = "List every equation that was not solved" };
+        var dump = new Option<string?>("--dump") { Description = "Write the composed pictures to this folder (they contain dataset ink: never commit them)" };
         var evaluate = new Command("evaluate-composed",
             "Compose random linear and quadratic equations from the test split's handwritten symbols, run the whole pipeline, and report symbol accuracy and solve rate.\n\n" +
             "Example:\n  solve evaluate-composed --config configs/recognizer.json --count 400");
-        foreach (var o in new Option[] { evalConfig, evalCount, evalSeed, weights, accelerator, verbose }) evaluate.Options.Add(o);
+        foreach (var o in new Option[] { evalConfig, evalCount, evalSeed, weights, accelerator, verbose, dump }) evaluate.Options.Add(o);
         evaluate.SetAction(p => exit = Guard(stderr, () =>
         {
             var config = TrainerConfig.Load(p.GetValue(evalConfig)!);
@@ -86,7 +87,7 @@ public static class SolveCli
             using var device = ComputeDevice.Create(AcceleratorChoiceParser.Resolve(p.GetValue(accelerator)));
             stdout.WriteLine(device.Description);
             using var reader = EquationReader.Open(ResolveWeights(p.GetValue(weights)), device);
-            var totals = Evaluation.ComposedEvaluation.Run(reader, data, split.Test, p.GetValue(evalCount), p.GetValue(evalSeed), p.GetValue(verbose) ? stdout : TextWriter.Null);
+            var totals = Evaluation.ComposedEvaluation.Run(reader, data, split.Test, p.GetValue(evalCount), p.GetValue(evalSeed), p.GetValue(verbose) ? stdout : TextWriter.Null, p.GetValue(dump));
             stdout.WriteLine(Evaluation.ComposedEvaluation.Format(totals));
             return 0;
         }));

@@ -63,6 +63,29 @@ public static class TrainerCli
             parse.GetValue(exportOut)!, parse.GetValue(cacheOption), stdout)));
         root.Subcommands.Add(export);
 
+        var runOption = new Option<string>("--run") { Description = "A run folder (with config.json and checkpoint.safetensors)", Required = true };
+        var weightsOut = new Option<string?>("--out") { Description = "Weights file to write (default: <run>/model.safetensors)" };
+        var exportWeights = new Command("export",
+            "Write exported weights from a run's latest checkpoint (for a run that was interrupted or is still going).\n\n" +
+            "Example:\n  trainer export --run runs/model4 --out model4-epoch5.safetensors");
+        exportWeights.Options.Add(runOption);
+        exportWeights.Options.Add(weightsOut);
+        exportWeights.SetAction(parse => exit = Guard(stderr, () =>
+        {
+            var run = parse.GetValue(runOption)!;
+            var config = TrainerConfig.Load(Path.Combine(run, "config.json"));
+            using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
+            using var net = config.Model.Build(config.Data.Classes.Count);
+            net.Build(device, 1, [.. config.Model.Input]);
+            using var sgd = new Sgd(net.Parameters, config.Optimizer.Lr, config.Optimizer.Momentum);
+            var state = Checkpoint.Load(Path.Combine(run, Checkpoint.FileName), net, sgd);
+            var path = parse.GetValue(weightsOut) ?? Path.Combine(run, "model.safetensors");
+            ModelWeights.Save(path, net, config.Data.Classes, config.Model, new Dictionary<string, string> { ["config"] = config.ToJson(), ["epochs"] = state.History.Count.ToString() });
+            stdout.WriteLine($"wrote {path} (after {state.History.Count} epochs)");
+            return 0;
+        }));
+        root.Subcommands.Add(exportWeights);
+
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {

@@ -11,7 +11,7 @@ public sealed record EvaluationTotals(string Kind, int Equations, int Solved, in
 /// <summary>Runs the whole pipeline on composed equations and counts symbol accuracy and exact solve rate.</summary>
 public static class ComposedEvaluation
 {
-    public static List<EvaluationTotals> Run(EquationReader reader, Dataset data, int[] testIndices, int count, int seed, TextWriter log)
+    public static List<EvaluationTotals> Run(EquationReader reader, Dataset data, int[] testIndices, int count, int seed, TextWriter log, string? dumpDirectory = null)
     {
         var byClass = testIndices.GroupBy(i => data.Classes[data.Labels[i]]).ToDictionary(g => g.Key, g => g.ToList());
         var rng = new Random(seed);
@@ -26,6 +26,12 @@ public static class ComposedEvaluation
             using var ms = new MemoryStream();
             img.SaveAsPng(ms);
             var r = reader.Read(ms.ToArray(), $"composed-{k}");
+            if (dumpDirectory is not null)
+            {
+                // For looking at failures; these pictures hold dataset ink and must never be committed.
+                Directory.CreateDirectory(dumpDirectory);
+                img.SaveAsPng(Path.Combine(dumpDirectory, $"composed{k:D3}.png"));
+            }
             var t = totals[eq.Kind];
             t[0]++;
             bool solved = r.Ok && r.Kind == "roots" && r.Solutions.Order().SequenceEqual(eq.Expected.Order());

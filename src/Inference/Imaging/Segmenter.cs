@@ -1,7 +1,11 @@
 namespace Solver.Inference.Imaging;
 
 /// <summary>One symbol found in the image: its box, its 45x45 crop (ink 255), and whether it is written raised (an exponent).</summary>
-public sealed record SegmentedSymbol(Box Box, byte[] Crop, bool Superscript);
+public sealed record SegmentedSymbol(Box Box, byte[] Crop, bool Superscript)
+{
+    /// <summary>The ink pixels (indices into the mask), for re-cropping when neighbours are merged.</summary>
+    public Component? Part { get; init; }
+}
 
 /// <summary>The symbols of an equation image, in reading order, and the mask they came from.</summary>
 public sealed record Segmentation(IReadOnlyList<SegmentedSymbol> Symbols, InkMask Mask);
@@ -20,7 +24,7 @@ public static class Segmenter
         var merged = MergeStacked(parts);
         merged.Sort((a, b) => a.Box.X.CompareTo(b.Box.X));
         var flags = Superscripts(merged.Select(c => c.Box).ToList());
-        var symbols = merged.Select((c, i) => new SegmentedSymbol(c.Box, CropNormalizer.Normalize(c, mask.Width), flags[i])).ToList();
+        var symbols = merged.Select((c, i) => new SegmentedSymbol(c.Box, CropNormalizer.Normalize(c, mask.Width), flags[i]) { Part = c }).ToList();
         return new Segmentation(symbols, mask);
     }
 
@@ -65,8 +69,30 @@ public static class Segmenter
     }
 
     /// <summary>
-    /// A symbol is an exponent when it sits raised against the base before it (bottom in the base's upper part, top above
-    /// the base's top) and is not larger than the base.
+    /// Neighbours that might be two strokes of one symbol (an x written as ")(", a + whose bars do not touch):
+    /// close together, of similar height, neither flat, on the same level. The reader asks the recognizer.
+    /// </summary>
+    public static bool MightBeOneSymbol(SegmentedSymbol a, SegmentedSymbol b)
+    {
+        if (a.Superscript != b.Superscript || a.Part is null || b.Part is null) return false;
+        var p = a.Box; var q = b.Box;
+        int gap = q.X - p.Right;
+        int h = Math.Max(p.Height, q.Height);
+        bool flat = p.Height < 0.35 * p.Width || q.Height < 0.35 * q.Width;
+        double verticalOverlap = Math.Max(0, Math.Min(p.Bottom, q.Bottom) - Math.Max(p.Y, q.Y)) / (double)Math.Min(p.Height, q.Height);
+        return !flat && gap < 0.2 * h && Math.Min(p.Height, q.Height) > 0.6 * h && verticalOverlap > 0.7;
+    }
+
+    public static SegmentedSymbol Merge(SegmentedSymbol a, SegmentedSymbol b, int maskWidth)
+    {
+        var part = new Component(a.Part!.Box, [.. a.Part.Pixels]);
+        part.Absorb(b.Part!);
+        return new SegmentedSymbol(part.Box, CropNormalizer.Normalize(part, maskWidth), a.Superscript) { Part = part };
+    }
+
+    /// <summary>
+    /// A symbol is an exponent when it sits raised against the base before it (bottom in the base's upper part, top not
+    /// below the base's top by more than a tenth of its height) and is not larger than the base.
     /// A run of raised symbols stays an exponent until a symbol comes back down to the line.
     /// </summary>
     public static bool[] Superscripts(IReadOnlyList<Box> boxes)
@@ -85,7 +111,7 @@ public static class Segmenter
                 var b = boxes[baseIndex];
                 bool tallBase = b.Height >= 0.5 * typical && b.Height >= 0.35 * b.Width;
                 // Raised: its bottom in the upper part of the base and its top above the base's. Not larger than the base.
-                if (tallBase && s.Height <= 1.05 * b.Height && s.Bottom <= b.Y + 0.6 * b.Height && s.Y < b.Y)
+                if (tallBase && s.Height <= 1.05 * b.Height && s.Bottom <= b.Y + 0.6 * b.Height && s.Y < b.Y + 0.1 * b.Height)
                 {
                     flags[i] = true;
                     continue;

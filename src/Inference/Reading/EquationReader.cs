@@ -60,7 +60,10 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
             result.Error = $"{name}: {seg.Symbols.Count} separate marks found; this does not look like one equation (is the photo noisy or of a whole page?)";
             return result;
         }
-        var predictions = recognizer.Classify(seg.Symbols.Select(s => s.Crop).ToList());
+        var symbolsFound = seg.Symbols.ToList();
+        var predictions = recognizer.Classify(symbolsFound.Select(s => s.Crop).ToList());
+        MergeWhereOneSymbolReadsBetter(symbolsFound, predictions, seg.Mask.Width);
+        seg = seg with { Symbols = symbolsFound };
         result.Symbols = seg.Symbols.Select((s, i) => new SymbolInfo(new SymbolBox(s.Box.X, s.Box.Y, s.Box.Width, s.Box.Height),
             predictions[i].Label, TokenBuilder.Text(predictions[i].Label), predictions[i].Confidence, s.Superscript, predictions[i].Alternatives)).ToList();
         if (options.DebugDirectory is not null) DebugImages.Write(options.DebugDirectory, gray, seg, predictions);
@@ -92,6 +95,38 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
             _ => $"read '{result.Equation}' but cannot solve it: {firstError?.Message}",
         };
         return result;
+    }
+
+    /// <summary>
+    /// Two close neighbours become one symbol when the recognizer is more sure of them together than of either
+    /// alone (an x written as two arcs, a + whose bars do not touch). One batch for all candidate pairs.
+    /// </summary>
+    private void MergeWhereOneSymbolReadsBetter(List<SegmentedSymbol> symbols, List<Prediction> predictions, int maskWidth)
+    {
+        var pairs = Enumerable.Range(0, symbols.Count - 1).Where(i => Segmenter.MightBeOneSymbol(symbols[i], symbols[i + 1])).ToList();
+        if (pairs.Count == 0) return;
+        var merged = pairs.Select(i => Segmenter.Merge(symbols[i], symbols[i + 1], maskWidth)).ToList();
+        var mergedPredictions = recognizer.Classify(merged.Select(m => m.Crop).ToList());
+        // Most confident merges first; a symbol takes part in at most one merge.
+        var taken = new HashSet<int>();
+        var chosen = new List<int>();
+        foreach (int k in Enumerable.Range(0, pairs.Count).OrderByDescending(k => mergedPredictions[k].Confidence))
+        {
+            int i = pairs[k];
+            var together = mergedPredictions[k];
+            if (taken.Contains(i) || taken.Contains(i + 1)) continue;
+            if (together.Confidence <= Math.Max(predictions[i].Confidence, predictions[i + 1].Confidence) || together.Confidence <= 0.5) continue;
+            taken.Add(i); taken.Add(i + 1);
+            chosen.Add(k);
+        }
+        foreach (int k in chosen.OrderByDescending(k => pairs[k]))
+        {
+            int i = pairs[k];
+            symbols[i] = merged[k];
+            predictions[i] = mergedPredictions[k];
+            symbols.RemoveAt(i + 1);
+            predictions.RemoveAt(i + 1);
+        }
     }
 
     private static void Fill(ReadResult r, Statement s, Solution solution)
