@@ -43,7 +43,7 @@ public static class ComposedEvaluation
                 t[2] += r.Symbols.Zip(eq.Labels).Count(p => p.First.Label == p.Second);
             }
             if (!solved && log != TextWriter.Null)
-                log.WriteLine($"  miss: {eq.Text} read as '{r.Equation ?? string.Concat(r.Symbols.Select(s => s.Text))}' {(r.Error ?? string.Join(",", r.Solutions))}");
+                log.WriteLine($"  #{k} miss{(r.Symbols.Count != eq.Labels.Count ? $" (segmented {r.Symbols.Count} of {eq.Labels.Count})" : "")}: {eq.Text} read as '{r.Equation ?? string.Concat(r.Symbols.Select(s => s.Text))}' {(r.Error ?? string.Join(",", r.Solutions))}");
         }
         return totals.Select(kv => new EvaluationTotals(kv.Key, kv.Value[0], kv.Value[1], kv.Value[2], kv.Value[3], kv.Value[4])).ToList();
     }

@@ -40,8 +40,8 @@ public static class Segmenter
     }
 
     /// <summary>
-    /// Parts that share most of their horizontal extent belong to one symbol: the two bars of '=', the dots and bar
-    /// of '÷', the dot of 'i', a stroke broken in two. Equations are written left to right, so stacked parts are one.
+    /// Parts stacked one above the other (the bars of '=', the dots and bar of '÷', the dot of 'i') or nested one
+    /// inside the other (a broken stroke, the bars of '+') belong to one symbol. Equations are written left to right.
     /// </summary>
     public static List<Component> MergeStacked(List<Component> parts)
     {
@@ -54,10 +54,7 @@ public static class Segmenter
             for (int j = i + 1; j < list.Count && !merged; j++)
             {
                 var a = list[i].Box; var b = list[j].Box;
-                int overlap = a.HorizontalOverlap(b);
-                int narrower = Math.Min(a.Width, b.Width);
-                bool centreInside = (b.CenterX >= a.X && b.CenterX <= a.Right) || (a.CenterX >= b.X && a.CenterX <= b.Right);
-                if (overlap >= 0.5 * narrower && centreInside)
+                if (Stacked(a, b) || Nested(a, b))
                 {
                     list[i].Absorb(list[j]);
                     list.RemoveAt(j);
@@ -66,6 +63,26 @@ public static class Segmenter
             }
         }
         return list;
+    }
+
+    /// <summary>One above the other, sharing most of their width: the bars of '=', the dots of '÷', the dot of 'i'.</summary>
+    private static bool Stacked(Box a, Box b)
+    {
+        int overlap = a.HorizontalOverlap(b);
+        int narrower = Math.Min(a.Width, b.Width);
+        bool centreInside = (b.CenterX >= a.X && b.CenterX <= a.Right) || (a.CenterX >= b.X && a.CenterX <= b.Right);
+        int verticalOverlap = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        // Slanted neighbours overlap horizontally too, but side by side: they share most of their height.
+        return overlap >= 0.5 * narrower && centreInside && verticalOverlap <= 0.3 * Math.Min(a.Height, b.Height);
+    }
+
+    /// <summary>One part mostly inside the other's box: a broken stroke, the two bars of a '+', the strokes of an 'x'.</summary>
+    private static bool Nested(Box a, Box b)
+    {
+        int w = a.HorizontalOverlap(b);
+        int h = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        long smaller = Math.Min((long)a.Width * a.Height, (long)b.Width * b.Height);
+        return (long)w * h >= 0.7 * smaller;
     }
 
     /// <summary>

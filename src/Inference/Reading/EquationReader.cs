@@ -97,6 +97,9 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
         return result;
     }
 
+    /// <summary>Symbols people write with strokes that need not touch, side by side: only these are merged by reading.</summary>
+    private static readonly HashSet<string> TwoStrokeSymbols = ["x", "times", "+", "4", "5", "7", "k", "t", "f", "pi", "X_cap", "H_cap", "K_cap"];
+
     /// <summary>
     /// Two close neighbours become one symbol when the recognizer is more sure of them together than of either
     /// alone (an x written as two arcs, a + whose bars do not touch). One batch for all candidate pairs.
@@ -115,7 +118,8 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
             int i = pairs[k];
             var together = mergedPredictions[k];
             if (taken.Contains(i) || taken.Contains(i + 1)) continue;
-            if (together.Confidence <= Math.Max(predictions[i].Confidence, predictions[i + 1].Confidence) || together.Confidence <= 0.5) continue;
+            if (!TwoStrokeSymbols.Contains(together.Label)) continue;
+            if (together.Confidence < Math.Max(predictions[i].Confidence, predictions[i + 1].Confidence) + 0.1 || together.Confidence < 0.6) continue;
             taken.Add(i); taken.Add(i + 1);
             chosen.Add(k);
         }
