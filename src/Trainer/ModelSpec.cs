@@ -59,6 +59,8 @@ public sealed class ModelSpec
     public List<int> Input { get; set; } = [1, 45, 45];
     public List<LayerSpec> Layers { get; set; } = [];
     public string Init { get; set; } = "glorot_uniform";
+    /// <summary>Exported weights to start from (fine-tuning); relative to the working directory or the config's folder.</summary>
+    public string? InitFrom { get; set; }
 
     public void Validate(Action<bool, string> require, int classes)
     {

@@ -123,6 +123,10 @@ public sealed class OptimizerConfig
     public float Momentum { get; set; }
     public float WeightDecay { get; set; }
     public bool Nesterov { get; set; }
+    public ScheduleConfig? Schedule { get; set; }
+
+    /// <summary>The learning rate of a 0-based epoch out of <paramref name="epochs"/>.</summary>
+    public float LearningRate(int epoch, int epochs) => Schedule?.Factor(epoch, epochs) * Lr ?? Lr;
 
     public void Validate(Action<bool, string> require)
     {
@@ -131,5 +135,38 @@ public sealed class OptimizerConfig
         require(Momentum is >= 0 and < 1, $"optimizer.momentum must be in [0, 1), got {Momentum}");
         require(WeightDecay is >= 0 and < 1, $"optimizer.weight_decay must be in [0, 1), got {WeightDecay}");
         require(!Nesterov || Momentum > 0, "optimizer.nesterov needs momentum > 0");
+        Schedule?.Validate(require);
+    }
+}
+
+/// <summary>Learning-rate schedule, per epoch: linear warm-up, then constant, step decay or cosine decay.</summary>
+public sealed class ScheduleConfig
+{
+    /// <summary>constant, step or cosine.</summary>
+    public string Type { get; set; } = "constant";
+    public int WarmupEpochs { get; set; }
+    /// <summary>step: multiply by gamma every step_size epochs.</summary>
+    public int StepSize { get; set; } = 10;
+    public float Gamma { get; set; } = 0.1f;
+    /// <summary>cosine: the final learning rate as a fraction of lr.</summary>
+    public float MinFactor { get; set; }
+
+    public float Factor(int epoch, int epochs)
+    {
+        if (epoch < WarmupEpochs) return (epoch + 1f) / (WarmupEpochs + 1f);
+        int e = epoch - WarmupEpochs, span = Math.Max(1, epochs - WarmupEpochs);
+        return Type switch
+        {
+            "step" => MathF.Pow(Gamma, e / StepSize),
+            "cosine" => MinFactor + (1 - MinFactor) * 0.5f * (1 + MathF.Cos(MathF.PI * e / span)),
+            _ => 1f,
+        };
+    }
+
+    public void Validate(Action<bool, string> require)
+    {
+        require(Type is "constant" or "step" or "cosine", $"optimizer.schedule.type '{Type}' is not supported; use constant, step or cosine");
+        require(WarmupEpochs >= 0 && StepSize >= 1 && Gamma is > 0 and <= 1 && MinFactor is >= 0 and <= 1,
+            "optimizer.schedule: warmup_epochs >= 0, step_size >= 1, gamma in (0, 1], min_factor in [0, 1]");
     }
 }

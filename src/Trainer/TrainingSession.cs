@@ -42,6 +42,14 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
         net.ComputeInputGradient = false;
         net.Build(device, batch, [.. config.Model.Input]);
         Init.Apply(net, Init.Parse(config.Model.Init), config.Seed);
+        if (config.Model.InitFrom is { } from)
+        {
+            var path = DataSource.Resolve(from, config.BaseDirectory);
+            var start = ModelWeights.Load(path);
+            if (!start.Classes.SequenceEqual(data.Classes)) throw new ConfigException($"model.init_from {from}: its classes differ from data.classes");
+            net.LoadStateDict(start.Tensors);
+            log($"init: weights from {path}");
+        }
         using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes);
         using var sgd = new Sgd(net.Parameters, config.Optimizer.Lr, config.Optimizer.Momentum, config.Optimizer.WeightDecay, config.Optimizer.Nesterov);
         using var input = Tensor.Zeros(device, [batch, .. config.Model.Input]);
@@ -67,6 +75,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
         for (int epoch = state.Epoch; epoch < config.Epochs; epoch++)
         {
             var order = Shuffle(split.Train, config.Seed, epoch);
+            sgd.LearningRate = config.Optimizer.LearningRate(epoch, config.Epochs);
             var clock = Stopwatch.StartNew();
             for (int b = state.Batch; b < batches; b++)
             {

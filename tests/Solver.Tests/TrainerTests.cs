@@ -148,6 +148,35 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Schedules_warm_up_then_decay()
+    {
+        var step = new ScheduleConfig { Type = "step", StepSize = 2, Gamma = 0.5f, WarmupEpochs = 1 };
+        Assert.Equal([0.5f, 1f, 1f, 0.5f, 0.5f, 0.25f], Enumerable.Range(0, 6).Select(e => step.Factor(e, 6)));
+        var cosine = new ScheduleConfig { Type = "cosine", MinFactor = 0.1f };
+        Assert.Equal(1f, cosine.Factor(0, 10));
+        Assert.InRange(cosine.Factor(5, 10), 0.54f, 0.56f);
+        Assert.InRange(cosine.Factor(9, 10), 0.1f, 0.13f);
+        Assert.Equal(0.02f, new OptimizerConfig { Lr = 0.02f }.LearningRate(7, 10));
+    }
+
+    [Fact]
+    public void Init_from_starts_from_exported_weights()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 10, seed: 6);
+        var first = Path.Combine(dir, "first");
+        Assert.Equal(0, Cli("--config", TinyData.Config(dir, data, epochs: 1), "--out", first, "--accelerator", "cpu", "--cache", Cache).Code);
+        var source = Path.Combine(first, "model.safetensors");
+        var config = TinyData.Write(Path.Combine(dir, "tune.json"), File.ReadAllText(TinyData.Config(dir, data, epochs: 0))
+            .Replace("\"init\": \"he_normal\",", $"\"init\": \"he_normal\", \"init_from\": \"{source.Replace("\\", "/")}\","));
+        var second = Path.Combine(dir, "second");
+        var r = Cli("--config", config, "--out", second, "--accelerator", "cpu", "--cache", Cache);
+        Assert.True(r.Code == 0, r.Err);
+        var a = SafeTensors.Read(source).Tensors;
+        var b = SafeTensors.Read(Path.Combine(second, "model.safetensors")).Tensors;
+        foreach (var (name, t) in a) Assert.Equal(t.Data, b[name].Data);
+    }
+
+    [Fact]
     public void Missing_config_file_and_unknown_option_are_clear_errors()
     {
         var (code, _, err) = Cli("--config", Path.Combine(dir, "nope.json"));
