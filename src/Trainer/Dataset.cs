@@ -25,13 +25,14 @@ public sealed class Dataset
         return counts;
     }
 
-    /// <summary>Copies images to floats in [0, 1] for a batch.</summary>
-    public void FillBatch(ReadOnlySpan<int> indices, Span<float> x, Span<int> labels)
+    /// <summary>Copies images to floats in [0, 1] for a batch, augmenting some when asked (deterministic for the given Random).</summary>
+    public void FillBatch(ReadOnlySpan<int> indices, Span<float> x, Span<int> labels, AugmentConfig? augment = null, Random? rng = null)
     {
         const float scale = 1f / 255f;
         for (int b = 0; b < indices.Length; b++)
         {
             var img = Image(indices[b]);
+            if (augment is not null && rng!.NextDouble() < augment.Probability) img = Augmenter.Apply(img, augment, rng);
             var dst = x.Slice(b * SymbolImage.Pixels, SymbolImage.Pixels);
             for (int p = 0; p < img.Length; p++) dst[p] = img[p] * scale;
             labels[b] = Labels[indices[b]];

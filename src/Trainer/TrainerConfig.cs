@@ -92,9 +92,12 @@ public sealed class DataConfig
     /// <summary>At most this many images per class (chosen at random with the split seed); 0 means no cap.</summary>
     public int MaxPerClass { get; set; }
     public SplitConfig Split { get; set; } = new();
+    /// <summary>Training-time augmentation; absent means none.</summary>
+    public AugmentConfig? Augment { get; set; }
 
     public void Validate(Action<bool, string> require)
     {
+        Augment?.Validate(require);
         require(Classes.Count >= 2, "data.classes must list at least two classes");
         require(Classes.Distinct().Count() == Classes.Count, "data.classes lists a class twice");
         require(MaxPerClass >= 0, $"data.max_per_class must be >= 0, got {MaxPerClass}");

@@ -88,7 +88,9 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
                 }
                 if (CrashAfterBatches is { } crash && totalBatches >= crash) return new TrainingResult(true, state.History, null, outDir);
                 int n = Math.Min(batch, order.Length - b * batch);
-                data.FillBatch(order.AsSpan(b * batch, n), x, labels);
+                // The augmentation of batch b depends only on (seed, epoch, b), so a resumed run sees the same images.
+                var augmentRng = config.Data.Augment is null ? null : new Random(unchecked(config.Seed * 7_368_787 + epoch * 1_000_003 + b));
+                data.FillBatch(order.AsSpan(b * batch, n), x, labels, config.Data.Augment, augmentRng);
                 input.CopyFrom(x.AsSpan(0, n * SymbolImage.Pixels));
                 loss.SetLabels(labels.AsSpan(0, n));
                 loss.Compute(net.Forward(input, n), n);

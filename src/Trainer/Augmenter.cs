@@ -1,0 +1,91 @@
+namespace Solver.Trainer;
+
+/// <summary>Training-time augmentation (config <c>data.augment</c>).</summary>
+public sealed class AugmentConfig
+{
+    /// <summary>Share of training images that are augmented.</summary>
+    public double Probability { get; set; } = 0.7;
+    /// <summary>Largest rotation, degrees either way.</summary>
+    public double RotateDegrees { get; set; } = 8;
+    /// <summary>Largest horizontal shear (slant).</summary>
+    public double Shear { get; set; } = 0.25;
+    /// <summary>Largest relative change of width or height.</summary>
+    public double Scale { get; set; } = 0.15;
+    /// <summary>Largest pen radius, in pixels at twice the symbol resolution.</summary>
+    public int MaxThickness { get; set; } = 3;
+
+    public void Validate(Action<bool, string> require) =>
+        require(Probability is >= 0 and <= 1 && RotateDegrees is >= 0 and <= 45 && Shear is >= 0 and <= 1 && Scale is >= 0 and < 0.5 && MaxThickness is >= 0 and <= 8,
+            "data.augment: probability in [0,1], rotate_degrees in [0,45], shear in [0,1], scale in [0,0.5), max_thickness in [0,8]");
+}
+
+/// <summary>
+/// Makes a training symbol look like what the solver will feed the model: the 1 px ink is redrawn at twice the
+/// size through a random rotation, shear and scale, thickened by a random pen, then put through the very same
+/// skeleton normalisation as photo crops (<see cref="SkeletonImage"/>). Deterministic for a given Random.
+/// </summary>
+public static class Augmenter
+{
+    private const int Up = 2, Pad = 10, N = SymbolImage.Size * Up + 2 * Pad;
+
+    public static byte[] Apply(ReadOnlySpan<byte> image, AugmentConfig c, Random rng)
+    {
+        double angle = (rng.NextDouble() * 2 - 1) * c.RotateDegrees * Math.PI / 180;
+        double shear = (rng.NextDouble() * 2 - 1) * c.Shear;
+        double sx = 1 + (rng.NextDouble() * 2 - 1) * c.Scale, sy = 1 + (rng.NextDouble() * 2 - 1) * c.Scale;
+        int radius = rng.Next(0, c.MaxThickness + 1);
+        double cos = Math.Cos(angle), sin = Math.Sin(angle), mid = (SymbolImage.Size - 1) / 2.0;
+        // Scale to fit the padded canvas even after rotation and shear.
+        double fit = Up * 0.8;
+        (double, double) Map(int x, int y)
+        {
+            double u = (x - mid) * sx, v = (y - mid) * sy;
+            u += shear * v;
+            return (N / 2.0 + fit * (cos * u - sin * v), N / 2.0 + fit * (sin * u + cos * v));
+        }
+        var line = new bool[N * N];
+        for (int y = 0; y < SymbolImage.Size; y++)
+        for (int x = 0; x < SymbolImage.Size; x++)
+        {
+            if (image[y * SymbolImage.Size + x] < 128) continue;
+            var a = Map(x, y);
+            Mark(line, a, a);
+            foreach (var (dx, dy) in new[] { (1, 0), (0, 1), (1, 1), (-1, 1) })
+            {
+                int nx = x + dx, ny = y + dy;
+                if ((uint)nx < SymbolImage.Size && (uint)ny < SymbolImage.Size && image[ny * SymbolImage.Size + nx] >= 128)
+                    Mark(line, a, Map(nx, ny));
+            }
+        }
+        var grid = radius == 0 ? line : Dilate(line, radius);
+        return SkeletonImage.FromMask(grid, N, N);
+    }
+
+    private static void Mark(bool[] g, (double X, double Y) a, (double X, double Y) b)
+    {
+        int steps = (int)Math.Ceiling(Math.Max(Math.Abs(b.X - a.X), Math.Abs(b.Y - a.Y))) + 1;
+        for (int i = 0; i <= steps; i++)
+        {
+            double t = (double)i / steps;
+            int x = (int)Math.Round(a.X + t * (b.X - a.X)), y = (int)Math.Round(a.Y + t * (b.Y - a.Y));
+            if (x >= 1 && y >= 1 && x < N - 1 && y < N - 1) g[y * N + x] = true;
+        }
+    }
+
+    private static bool[] Dilate(bool[] g, int r)
+    {
+        var o = new bool[g.Length];
+        for (int y = 1; y < N - 1; y++)
+        for (int x = 1; x < N - 1; x++)
+        {
+            if (!g[y * N + x]) continue;
+            for (int dy = -r; dy <= r; dy++)
+            for (int dx = -r; dx <= r; dx++)
+            {
+                int yy = y + dy, xx = x + dx;
+                if (dx * dx + dy * dy <= r * r && yy >= 1 && xx >= 1 && yy < N - 1 && xx < N - 1) o[yy * N + xx] = true;
+            }
+        }
+        return o;
+    }
+}
