@@ -72,6 +72,9 @@ public static class Segmenter
         int narrower = Math.Min(a.Width, b.Width);
         bool centreInside = (b.CenterX >= a.X && b.CenterX <= a.Right) || (a.CenterX >= b.X && a.CenterX <= b.Right);
         int verticalOverlap = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        // Two flat bars above one another are '=' even when drawn offset or slanted.
+        bool bars = a.Height < 0.35 * a.Width && b.Height < 0.35 * b.Width;
+        if (bars && overlap >= 0.3 * narrower && verticalOverlap == 0 && Math.Abs(a.CenterY - b.CenterY) < Math.Max(a.Width, b.Width)) return true;
         // Slanted neighbours overlap horizontally too, but side by side: they share most of their height.
         return overlap >= 0.5 * narrower && centreInside && verticalOverlap <= 0.3 * Math.Min(a.Height, b.Height);
     }
