@@ -10,7 +10,6 @@ Console.WriteLine(d.Description);
 var layers = new[] { ("conv1 1->8 3x3 45x45", ConvGeometry.Create(128, 1, 45, 45, 8, 3, 3, 1, 0)), ("conv2 8->12 5x5 21x21", ConvGeometry.Create(128, 8, 21, 21, 12, 5, 5, 1, 0)) };
 var a = d.Accelerator;
 var gFwd = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(Solver.Bench.GatherConvKernels.Forward);
-var gBin = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(Solver.Bench.GatherConvKernels.BackwardInput);
 var rng = new Random(1);
 foreach (var (name, g) in layers)
 {
@@ -20,13 +19,11 @@ foreach (var (name, g) in layers)
     w.View.CopyFromCPU(Enumerable.Range(0, g.WeightLength).Select(_ => rng.NextSingle()).ToArray());
     y.View.CopyFromCPU(Enumerable.Range(0, g.OutputLength).Select(_ => rng.NextSingle()).ToArray());
     var fwdGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cout, g.OH, g.OW);
-    var binGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cin, g.H, g.W);
     var runs = new (string, Action)[]
     {
         ("forward gather (old)", () => gFwd(d.Stream, fwdGrid.ThreadCount, x.View, w.View, b.View, y.View, g, fwdGrid, 1)),
         ("forward taps-outer (new)", () => d.Conv.Forward(x.View, w.View, b.View, y.View, g)),
-        ("backward-input gather (old)", () => gBin(d.Stream, binGrid.ThreadCount, y.View, w.View, dx.View, g, binGrid)),
-        ("backward-input (current)", () => d.Conv.BackwardInput(y.View, w.View, dx.View, g)),
+        ("backward-input (gather)", () => d.Conv.BackwardInput(y.View, w.View, dx.View, g)),
         ("backward-weights", () => d.Conv.BackwardWeights(x.View, y.View, dw.View, g)),
     };
     var times = runs.Select(_ => new List<double>()).ToArray();

@@ -168,23 +168,5 @@ public static class SolveCli
         throw new FileNotFoundException($"no recognizer weights: pass --weights or put models/{DefaultWeightsName} beside the program");
     }
 
-    private static int Guard(TextWriter stderr, Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ArgumentException or NotSupportedException
-                                      or ImageRejectedException or IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-        catch (Exception e)
-        {
-            stderr.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message}");
-            if (Environment.GetEnvironmentVariable("SOLVER_DEBUG") == "1") stderr.WriteLine(e);
-            return 1;
-        }
-    }
+    private static int Guard(TextWriter stderr, Func<int> body) => CliGuard.Run(stderr, body);
 }

@@ -97,26 +97,7 @@ public static class TrainerCli
         return invoked != 0 ? invoked : exit;
     }
 
-    private static int Guard(TextWriter stderr, Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (Exception e) when (e is ConfigException or ShapeException or InvalidDataException or FileNotFoundException
-                                      or DirectoryNotFoundException or ImageRejectedException or TrainingDivergedException
-                                      or ArgumentException or NotSupportedException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-        catch (Exception e)
-        {
-            stderr.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message}");
-            if (Environment.GetEnvironmentVariable("SOLVER_DEBUG") == "1") stderr.WriteLine(e);
-            return 1;
-        }
-    }
+    private static int Guard(TextWriter stderr, Func<int> body) => CliGuard.Run(stderr, body);
 
     public static TrainerConfig LoadConfig(string path, string[]? data, int? epochs, int? seed)
     {
