@@ -64,9 +64,7 @@ public sealed class GemmOps
 
     public void ColumnSum(ArrayView<float> m, ArrayView<float> sums, int rows, int cols)
     {
-        var grid = device.WorkShape == WorkShape.Coarse
-            ? new ChunkGrid { Length = cols, Chunk = Math.Max(1, (cols + 2 * device.Processors - 1) / (2 * device.Processors)) }
-            : new ChunkGrid { Length = cols, Chunk = 1 };
+        var grid = ChunkGrid.TwoPerCore(device.WorkShape, cols, device.Processors);
         columnSum(device.Stream, grid.ThreadCount, m, sums, rows, cols, grid);
     }
 }

@@ -83,9 +83,7 @@ public sealed class SoftmaxCrossEntropyOps
     public void Run(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float>? classWeights, ArrayView<float> dz,
         ArrayView<float> scratchLoss, ArrayView<float> scratchCorrect, ArrayView<float> stats, int rows, int classes)
     {
-        var grid = device.WorkShape == WorkShape.Coarse
-            ? new ChunkGrid { Length = rows, Chunk = Math.Max(1, (rows + 2 * device.Processors - 1) / (2 * device.Processors)) }
-            : new ChunkGrid { Length = rows, Chunk = 1 };
+        var grid = ChunkGrid.TwoPerCore(device.WorkShape, rows, device.Processors);
         float mean = 1f / Math.Max(rows, 1);
         var weights = classWeights ?? device.Dummy.SubView(0, 0);
         forward(device.Stream, grid.ThreadCount, logits, labels, weights, dz, scratchLoss, scratchCorrect, classes, mean, grid);

@@ -78,6 +78,15 @@ public struct ChunkGrid
         return new ChunkGrid { Length = length, Chunk = Math.Max(1, chunk) };
     }
 
+    /// <summary>
+    /// For small loops whose items are already substantial (GEMM columns, softmax rows): two chunks per core when
+    /// coarse, one item per thread when fine.
+    /// </summary>
+    public static ChunkGrid TwoPerCore(WorkShape shape, int length, int processors) =>
+        shape == WorkShape.Coarse
+            ? new ChunkGrid { Length = length, Chunk = Math.Max(1, (length + 2 * processors - 1) / (2 * processors)) }
+            : new ChunkGrid { Length = length, Chunk = 1 };
+
     public int ThreadCount => Length == 0 ? 0 : (Length + Chunk - 1) / Chunk;
 
     public int Start(int thread) => thread * Chunk;

@@ -10,7 +10,7 @@ public sealed class Evaluation
     public double Loss { get; init; }
     public double Accuracy { get; init; }
 
-    public static Evaluation Run(Sequential net, SoftmaxCrossEntropyLoss loss, Tensor input, Dataset data, int[] indices, Func<int, int>? mapLabel = null)
+    public static Evaluation Run(Sequential net, SoftmaxCrossEntropyLoss loss, Tensor input, Dataset data, int[] indices)
     {
         int capacity = input.Shape[0], classes = loss.Classes;
         var x = new float[capacity * SymbolImage.Pixels];
@@ -25,7 +25,6 @@ public sealed class Evaluation
             int n = Math.Min(capacity, indices.Length - start);
             var batch = indices.AsSpan(start, n);
             data.FillBatch(batch, x, labels);
-            if (mapLabel is not null) for (int b = 0; b < n; b++) labels[b] = mapLabel(labels[b]);
             input.CopyFrom(x.AsSpan(0, n * SymbolImage.Pixels));
             loss.SetLabels(labels.AsSpan(0, n));
             var y = net.Forward(input, n);

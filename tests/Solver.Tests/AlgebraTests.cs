@@ -72,12 +72,11 @@ public class AlgebraTests
         var t = root.Replace("i*", "j*").Replace("i", "*j").Replace("(*j", "(j").Replace("-*j", "-j").Replace("+*j", "+j");
         if (t.StartsWith("*j")) t = t[1..];
         var tree = Parser.Parse(t).Left;
-        double re = EquationSolver.Numeric(Substitute(tree), 0);
-        double im = EquationSolver.Numeric(Substitute(tree), 1) - re;
+        // j is the only variable: Numeric(tree, x) evaluates with j = x.
+        double re = EquationSolver.Numeric(tree, 0);
+        double im = EquationSolver.Numeric(tree, 1) - re;
         return new Complex(re, im);
     }
-
-    private static Expr Substitute(Expr e) => e; // j is the only variable: Numeric(…, x) sets it to x
 
     // ---- examples ----
 

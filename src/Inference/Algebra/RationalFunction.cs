@@ -19,7 +19,7 @@ public sealed record RationalFunction(Polynomial Num, Polynomial Den)
     public static RationalFunction operator /(RationalFunction a, RationalFunction b)
     {
         if (b.Num.IsZero) throw new AlgebraException("division by zero");
-        return b.IsPolynomial ? new(a.Num * b.Den, a.Den * b.Num) : new(a.Num * b.Den, a.Den * b.Num);
+        return new(a.Num * b.Den, a.Den * b.Num);
     }
 
     public RationalFunction Pow(int n) => n >= 0 ? new(Num.Pow(n), Den.Pow(n)) : Const(Rational.One) / new RationalFunction(Num.Pow(-n), Den.Pow(-n));

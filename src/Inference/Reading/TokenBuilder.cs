@@ -21,7 +21,6 @@ public static class TokenBuilder
     {
         var tokens = new List<Token>();
         bool inExponent = false;
-        int exponentStart = 0;
         for (int i = 0; i < labels.Count; i++)
         {
             if (superscript[i] && !inExponent)
@@ -29,7 +28,6 @@ public static class TokenBuilder
                 tokens.Add(new Token(TokenKind.Power, "^", i));
                 tokens.Add(new Token(TokenKind.LParen, "(", i));
                 inExponent = true;
-                exponentStart = tokens.Count;
             }
             else if (!superscript[i] && inExponent)
             {
