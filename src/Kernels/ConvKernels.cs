@@ -4,61 +4,165 @@ using ILGPU.Runtime;
 namespace Solver.Kernels;
 
 /// <summary>
-/// Batched NCHW convolution, forward and backward. Each output element belongs to exactly one thread's tile
-/// (a thread may add into its own tile many times), so no atomics are needed at any tile size.
+/// Batched NCHW convolution, forward and backward, register-blocked: each step of a thread computes a 4 x 4 block
+/// (four channels by four pixels, or four channels by four taps) in sixteen scalar accumulators, from one
+/// <see cref="Quad"/> of packed weights (or output gradients) and four pixels. At stride 1 the four pixels slide along
+/// the row, so each tap loads one new pixel: two array accesses per sixteen multiply-adds, where a plain loop makes
+/// two per one. ILGPU's CPU accelerator range-checks every access, so this is what decides its speed
+/// (docs/performance.md). Blocks that reach past an edge take the same loop with bounds-checked loads; channels or
+/// pixels past the end are computed and not stored. Each output element is written by exactly one thread: no atomics.
 /// </summary>
 public static class ConvKernels
 {
+    /// <summary>x[plane + ih, iw] of an h x w plane, or zero outside it (padding, or a block's tail past the edge).</summary>
+    private static float Pixel(ArrayView<float> x, int plane, int ih, int iw, int h, int w) =>
+        ih >= 0 && ih < h && iw >= 0 && iw < w ? x[(plane + ih) * w + iw] : 0f;
+
+    /// <summary>Up to four consecutive values; <paramref name="room"/> says how many fit before the row ends.</summary>
+    private static void Store(ArrayView<float> y, int at, int room, float v0, float v1, float v2, float v3)
+    {
+        y[at] = v0;
+        if (room > 1) y[at + 1] = v1;
+        if (room > 2) y[at + 2] = v2;
+        if (room > 3) y[at + 3] = v3;
+    }
+
     /// <summary>
-    /// y[n,co,oh,ow] = b[co] + sum x[n,ci,oh*s-p+kh,ow*s-p+kw] * w[co,ci,kh,kw]. Tiles: planes (n,co) of OH x OW.
-    /// Taps outside, pixels inside: each weight is read once per tile and the inner loop walks x and y contiguously,
-    /// accumulating in the thread's own output tile (no other thread writes there).
+    /// y[n,co,oh,ow] = b[co] + sum x[n,ci,oh*s-p+kh,ow*s-p+kw] * w[co,ci,kh,kw], with w packed by
+    /// <see cref="ConvPacking.ForwardWeights"/>. Tiles: planes (n, block of 4 output channels) of OH x ceil(OW/4) blocks.
     /// </summary>
-    public static void Forward(Index1D thread, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b,
+    public static void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,
         ArrayView<float> y, ConvGeometry g, TileGrid grid, int hasBias)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
-        int n = tile.Plane / g.Cout, co = tile.Plane - n * g.Cout;
-        int yPlane = (n * g.Cout + co) * g.OH;
-        float bias = hasBias != 0 ? b[co] : 0f;
+        int blocks = (g.Cout + 3) / 4;
+        int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
+        int s = g.Stride;
+        float b0 = hasBias != 0 ? b[c0] : 0f;
+        float b1 = hasBias != 0 && c0 + 1 < g.Cout ? b[c0 + 1] : 0f;
+        float b2 = hasBias != 0 && c0 + 2 < g.Cout ? b[c0 + 2] : 0f;
+        float b3 = hasBias != 0 && c0 + 3 < g.Cout ? b[c0 + 3] : 0f;
         for (int oh = tile.Row0; oh < tile.Row1; oh++)
-            for (int ow = tile.Col0; ow < tile.Col1; ow++) y[(yPlane + oh) * g.OW + ow] = bias;
-        for (int ci = 0; ci < g.Cin; ci++)
         {
-            int xPlane = (n * g.Cin + ci) * g.H;
-            int wPlane = (co * g.Cin + ci) * g.KH;
-            for (int kh = 0; kh < g.KH; kh++)
+            int ih0 = oh * s - g.Pad;
+            bool rowsInside = ih0 >= 0 && ih0 + g.KH <= g.H;
+            for (int blk = tile.Col0; blk < tile.Col1; blk++)
             {
-                // Output rows whose tap kh lands inside the image, within this tile.
-                int ohLo = g.Pad - kh > 0 ? (g.Pad - kh + g.Stride - 1) / g.Stride : 0;
-                int ohHi = (g.H - 1 + g.Pad - kh) / g.Stride + 1;
-                if (ohLo < tile.Row0) ohLo = tile.Row0;
-                if (ohHi > tile.Row1) ohHi = tile.Row1;
-                for (int kw = 0; kw < g.KW; kw++)
+                int ow0 = blk * 4, iw0 = ow0 * s - g.Pad;
+                bool sliding = s == 1 && rowsInside && iw0 >= 0 && iw0 + 3 + g.KW <= g.W;
+                float a00 = b0, a01 = b0, a02 = b0, a03 = b0, a10 = b1, a11 = b1, a12 = b1, a13 = b1;
+                float a20 = b2, a21 = b2, a22 = b2, a23 = b2, a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+                for (int ci = 0; ci < g.Cin; ci++)
                 {
-                    float wv = w[(wPlane + kh) * g.KW + kw];
-                    int owLo = g.Pad - kw > 0 ? (g.Pad - kw + g.Stride - 1) / g.Stride : 0;
-                    int owHi = (g.W - 1 + g.Pad - kw) / g.Stride + 1;
-                    if (owLo < tile.Col0) owLo = tile.Col0;
-                    if (owHi > tile.Col1) owHi = tile.Col1;
-                    for (int oh = ohLo; oh < ohHi; oh++)
+                    int xPlane = (n * g.Cin + ci) * g.H;
+                    for (int kh = 0; kh < g.KH; kh++)
                     {
-                        int xRow = (xPlane + oh * g.Stride - g.Pad + kh) * g.W - g.Pad + kw;
-                        int yRow = (yPlane + oh) * g.OW;
-                        for (int ow = owLo; ow < owHi; ow++)
-                            y[yRow + ow] += wv * x[xRow + ow * g.Stride];
+                        int wAt = (ci * g.KH + kh) * g.KW * blocks + cb;
+                        int xi = (xPlane + ih0 + kh) * g.W + iw0;
+                        float x0 = 0f, x1 = 0f, x2 = 0f, x3 = 0f, next0 = 0f, next1 = 0f, next2 = 0f;
+                        if (sliding) { next0 = x[xi]; next1 = x[xi + 1]; next2 = x[xi + 2]; }
+                        for (int kw = 0; kw < g.KW; kw++)
+                        {
+                            if (sliding)
+                            {
+                                x0 = next0; x1 = next1; x2 = next2; x3 = x[xi + kw + 3];
+                                next0 = x1; next1 = x2; next2 = x3;
+                            }
+                            else
+                            {
+                                x0 = Pixel(x, xPlane, ih0 + kh, iw0 + kw, g.H, g.W);
+                                x1 = Pixel(x, xPlane, ih0 + kh, iw0 + s + kw, g.H, g.W);
+                                x2 = Pixel(x, xPlane, ih0 + kh, iw0 + 2 * s + kw, g.H, g.W);
+                                x3 = Pixel(x, xPlane, ih0 + kh, iw0 + 3 * s + kw, g.H, g.W);
+                            }
+                            var q = wq[wAt + kw * blocks];
+                            a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
+                            a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
+                            a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
+                            a30 += q.D * x0; a31 += q.D * x1; a32 += q.D * x2; a33 += q.D * x3;
+                        }
                     }
                 }
+                int room = g.OW - ow0, at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0, plane = g.OH * g.OW;
+                Store(y, at, room, a00, a01, a02, a03);
+                if (c0 + 1 < g.Cout) Store(y, at + plane, room, a10, a11, a12, a13);
+                if (c0 + 2 < g.Cout) Store(y, at + 2 * plane, room, a20, a21, a22, a23);
+                if (c0 + 3 < g.Cout) Store(y, at + 3 * plane, room, a30, a31, a32, a33);
             }
         }
     }
 
     /// <summary>
-    /// dx[n,ci,ih,iw] = sum over (co,kh,kw) that reach it of dy * w. Tiles: planes (n,ci) of H x W. A gather with a
-    /// register accumulator: measured faster here than the taps-outer order (bench/Solver.Bench).
+    /// dx[n,ci,ih,iw] = sum over co, kh, kw of dy[n,co,ih+p-kh,iw+p-kw] * w[co,ci,kh,kw] at stride 1 (a full correlation
+    /// with the flipped kernel), w packed by <see cref="ConvPacking.InputGradientWeights"/>. Tiles: planes (n, block of 4
+    /// input channels) of H x ceil(W/4) blocks.
     /// </summary>
-    public static void BackwardInput(Index1D thread, ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx,
+    public static void BackwardInput(Index1D thread, ArrayView<float> dy, ArrayView<Quad> wq, ArrayView<float> dx,
+        ConvGeometry g, TileGrid grid)
+    {
+        if (thread >= grid.ThreadCount) return;
+        var tile = grid.At(thread);
+        int blocks = (g.Cin + 3) / 4;
+        int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
+        for (int ih = tile.Row0; ih < tile.Row1; ih++)
+        {
+            // The taps kh whose output row oh = ih + p - kh exists.
+            int khLo = ih + g.Pad - (g.OH - 1) > 0 ? ih + g.Pad - (g.OH - 1) : 0;
+            int khHi = ih + g.Pad + 1 < g.KH ? ih + g.Pad + 1 : g.KH;
+            for (int blk = tile.Col0; blk < tile.Col1; blk++)
+            {
+                int iw0 = blk * 4, ow0 = iw0 + g.Pad;
+                bool sliding = ow0 - (g.KW - 1) >= 0 && ow0 + 3 < g.OW;
+                float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+                float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+                for (int co = 0; co < g.Cout; co++)
+                {
+                    int dyPlane = (n * g.Cout + co) * g.OH;
+                    for (int kh = khLo; kh < khHi; kh++)
+                    {
+                        int oh = ih + g.Pad - kh;
+                        int row = (dyPlane + oh) * g.OW;
+                        int wAt = (co * g.KH + kh) * g.KW * blocks + cb;
+                        // Pixel j of the block reads column ow0 + j - kw: the window slides left one column per tap.
+                        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f, keep1 = 0f, keep2 = 0f, keep3 = 0f;
+                        if (sliding) { keep1 = dy[row + ow0 + 1]; keep2 = dy[row + ow0 + 2]; keep3 = dy[row + ow0 + 3]; }
+                        for (int kw = 0; kw < g.KW; kw++)
+                        {
+                            if (sliding)
+                            {
+                                d0 = dy[row + ow0 - kw]; d1 = keep1; d2 = keep2; d3 = keep3;
+                                keep1 = d0; keep2 = d1; keep3 = d2;
+                            }
+                            else
+                            {
+                                d0 = Pixel(dy, dyPlane, oh, ow0 - kw, g.OH, g.OW);
+                                d1 = Pixel(dy, dyPlane, oh, ow0 + 1 - kw, g.OH, g.OW);
+                                d2 = Pixel(dy, dyPlane, oh, ow0 + 2 - kw, g.OH, g.OW);
+                                d3 = Pixel(dy, dyPlane, oh, ow0 + 3 - kw, g.OH, g.OW);
+                            }
+                            var q = wq[wAt + kw * blocks];
+                            a00 += q.A * d0; a01 += q.A * d1; a02 += q.A * d2; a03 += q.A * d3;
+                            a10 += q.B * d0; a11 += q.B * d1; a12 += q.B * d2; a13 += q.B * d3;
+                            a20 += q.C * d0; a21 += q.C * d1; a22 += q.C * d2; a23 += q.C * d3;
+                            a30 += q.D * d0; a31 += q.D * d1; a32 += q.D * d2; a33 += q.D * d3;
+                        }
+                    }
+                }
+                int room = g.W - iw0, at = ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, plane = g.H * g.W;
+                Store(dx, at, room, a00, a01, a02, a03);
+                if (c0 + 1 < g.Cin) Store(dx, at + plane, room, a10, a11, a12, a13);
+                if (c0 + 2 < g.Cin) Store(dx, at + 2 * plane, room, a20, a21, a22, a23);
+                if (c0 + 3 < g.Cin) Store(dx, at + 3 * plane, room, a30, a31, a32, a33);
+            }
+        }
+    }
+
+    /// <summary>
+    /// dx for any stride: a gather with a register accumulator, one input pixel at a time. Tiles: planes (n,ci) of H x W.
+    /// Only strided convolutions use it; stride 1 takes <see cref="BackwardInput"/>.
+    /// </summary>
+    public static void BackwardInputStrided(Index1D thread, ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx,
         ConvGeometry g, TileGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
@@ -66,8 +170,7 @@ public static class ConvKernels
         int n = tile.Plane / g.Cin, ci = tile.Plane - n * g.Cin;
         for (int ih = tile.Row0; ih < tile.Row1; ih++)
         {
-            // Taps kh with (ih + pad - kh) = oh * stride, 0 <= oh < OH: start at the residue, step by the stride,
-            // so no modulo or skipped tap is left in the inner loops.
+            // Taps kh with (ih + pad - kh) = oh * stride, 0 <= oh < OH: start at the residue and step by the stride.
             int th = ih + g.Pad;
             int khFirst = th - (g.OH - 1) * g.Stride > 0 ? th - (g.OH - 1) * g.Stride : 0;
             khFirst += (th - khFirst) % g.Stride;
@@ -96,39 +199,68 @@ public static class ConvKernels
         }
     }
 
-    /// <summary>dw[co,ci,kh,kw] = sum over the batch and output positions of dy * x. Tiles: planes (co,ci) of KH x KW.</summary>
-    public static void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw,
+    /// <summary>
+    /// dw[co,ci,kh,kw] = sum over the batch and output positions of dy[n,co,oh,ow] * x[n,ci,oh*s-p+kh,ow*s-p+kw], with
+    /// dy packed by <see cref="ConvPacking.OutputGradient"/>. Tiles: planes (ci, block of 4 output channels) of
+    /// KH rows x ceil(KW/4) blocks of four taps along a row.
+    /// </summary>
+    public static void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<Quad> dq, ArrayView<float> dw,
         ConvGeometry g, TileGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
-        int co = tile.Plane / g.Cin, ci = tile.Plane - co * g.Cin;
+        int blocks = (g.Cout + 3) / 4;
+        int ci = tile.Plane / blocks, cb = tile.Plane - ci * blocks, c0 = cb * 4;
+        int s = g.Stride, plane = g.OH * g.OW, taps = g.KH * g.KW;
         for (int kh = tile.Row0; kh < tile.Row1; kh++)
+        for (int kb = tile.Col0; kb < tile.Col1; kb++)
         {
-            // Output rows whose tap kh lands inside the image: 0 <= oh*s - p + kh < H.
-            int ohLo = g.Pad - kh > 0 ? (g.Pad - kh + g.Stride - 1) / g.Stride : 0;
-            int ohHi = (g.H - 1 + g.Pad - kh) / g.Stride + 1;
-            if (ohHi > g.OH) ohHi = g.OH;
-            for (int kw = tile.Col0; kw < tile.Col1; kw++)
+            int kw0 = kb * 4;
+            // Output columns whose four taps all land inside the row: the window slides there (stride 1, full block).
+            int owA = g.Pad - kw0 > 0 ? g.Pad - kw0 : 0;
+            int owB = g.W + g.Pad - kw0 - 3 < g.OW ? g.W + g.Pad - kw0 - 3 : g.OW;
+            if (s != 1 || kw0 + 4 > g.KW || owB < owA) owB = owA;
+            float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+            float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+            for (int n = 0; n < g.N; n++)
             {
-                int owLo = g.Pad - kw > 0 ? (g.Pad - kw + g.Stride - 1) / g.Stride : 0;
-                int owHi = (g.W - 1 + g.Pad - kw) / g.Stride + 1;
-                if (owHi > g.OW) owHi = g.OW;
-                float acc = 0f;
-                for (int n = 0; n < g.N; n++)
+                int xPlane = (n * g.Cin + ci) * g.H;
+                int dPlane = (n * blocks + cb) * plane;
+                for (int oh = 0; oh < g.OH; oh++)
                 {
-                    int xPlane = (n * g.Cin + ci) * g.H;
-                    int dyPlane = (n * g.Cout + co) * g.OH;
-                    for (int oh = ohLo; oh < ohHi; oh++)
+                    int ih = oh * s - g.Pad + kh;
+                    if (ih < 0 || ih >= g.H) continue;
+                    int xRow = (xPlane + ih) * g.W - g.Pad + kw0;
+                    float x0 = 0f, x1 = 0f, x2 = 0f, x3 = 0f, next0 = 0f, next1 = 0f, next2 = 0f;
+                    if (owB > owA) { next0 = x[xRow + owA]; next1 = x[xRow + owA + 1]; next2 = x[xRow + owA + 2]; }
+                    for (int ow = 0; ow < g.OW; ow++)
                     {
-                        int xRow = (xPlane + oh * g.Stride - g.Pad + kh) * g.W - g.Pad + kw;
-                        int dyRow = (dyPlane + oh) * g.OW;
-                        for (int ow = owLo; ow < owHi; ow++)
-                            acc += dy[dyRow + ow] * x[xRow + ow * g.Stride];
+                        if (ow >= owA && ow < owB)
+                        {
+                            x0 = next0; x1 = next1; x2 = next2; x3 = x[xRow + ow + 3];
+                            next0 = x1; next1 = x2; next2 = x3;
+                        }
+                        else
+                        {
+                            int iw = ow * s - g.Pad + kw0;
+                            x0 = Pixel(x, xPlane, ih, iw, g.H, g.W);
+                            x1 = kw0 + 1 < g.KW ? Pixel(x, xPlane, ih, iw + 1, g.H, g.W) : 0f;
+                            x2 = kw0 + 2 < g.KW ? Pixel(x, xPlane, ih, iw + 2, g.H, g.W) : 0f;
+                            x3 = kw0 + 3 < g.KW ? Pixel(x, xPlane, ih, iw + 3, g.H, g.W) : 0f;
+                        }
+                        var d = dq[dPlane + oh * g.OW + ow];
+                        a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
+                        a10 += d.B * x0; a11 += d.B * x1; a12 += d.B * x2; a13 += d.B * x3;
+                        a20 += d.C * x0; a21 += d.C * x1; a22 += d.C * x2; a23 += d.C * x3;
+                        a30 += d.D * x0; a31 += d.D * x1; a32 += d.D * x2; a33 += d.D * x3;
                     }
                 }
-                dw[((co * g.Cin + ci) * g.KH + kh) * g.KW + kw] = acc;
             }
+            int room = g.KW - kw0, at = (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, channel = g.Cin * taps;
+            Store(dw, at, room, a00, a01, a02, a03);
+            if (c0 + 1 < g.Cout) Store(dw, at + channel, room, a10, a11, a12, a13);
+            if (c0 + 2 < g.Cout) Store(dw, at + 2 * channel, room, a20, a21, a22, a23);
+            if (c0 + 3 < g.Cout) Store(dw, at + 3 * channel, room, a30, a31, a32, a33);
         }
     }
 
@@ -145,46 +277,4 @@ public static class ConvKernels
         }
         db[co] = acc;
     }
-}
-
-/// <summary>The convolution kernels compiled for one device, and their launch shapes.</summary>
-public sealed class ConvOps
-{
-    private readonly ComputeDevice device;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int> forward;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid> backwardInput;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid> backwardWeights;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry> backwardBias;
-
-    internal ConvOps(ComputeDevice device)
-    {
-        this.device = device;
-        var a = device.Accelerator;
-        forward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(ConvKernels.Forward);
-        backwardInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInput);
-        backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardWeights);
-        backwardBias = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry>(ConvKernels.BackwardBias);
-    }
-
-    /// <param name="bias">The bias, or null for a convolution without one.</param>
-    public void Forward(ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> y, ConvGeometry g)
-    {
-        var grid = TileGrid.For(device.WorkShape, g.N * g.Cout, g.OH, g.OW);
-        forward(device.Stream, grid.ThreadCount, x, w, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0);
-    }
-
-    public void BackwardInput(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, ConvGeometry g)
-    {
-        var grid = TileGrid.For(device.WorkShape, g.N * g.Cin, g.H, g.W);
-        backwardInput(device.Stream, grid.ThreadCount, dy, w, dx, g, grid);
-    }
-
-    public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ConvGeometry g)
-    {
-        var grid = TileGrid.For(device.WorkShape, g.Cout * g.Cin, g.KH, g.KW);
-        backwardWeights(device.Stream, grid.ThreadCount, x, dy, dw, g, grid);
-    }
-
-    public void BackwardBias(ArrayView<float> dy, ArrayView<float> db, ConvGeometry g) =>
-        backwardBias(device.Stream, g.Cout, dy, db, g);
 }

@@ -8,6 +8,7 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     private Tensor input = null!, output = null!, inputGrad = null!;
     private Parameter weight = null!;
     private Parameter? biasParam;
+    private ConvWorkspace workspace = null!;
 
     public int InChannels { get; } = inChannels;
     public int OutChannels { get; } = outChannels;
@@ -43,6 +44,13 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
             biasParam = new Parameter($"{Name}.bias", Own(Tensor.Zeros(Device, OutChannels)), Own(Tensor.Zeros(Device, OutChannels)), fanIn, fanOut, true);
         output = NewBatchTensor(OutputShape);
         inputGrad = NewBatchTensor(InputShape);
+        workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity));
+    }
+
+    public override void Dispose()
+    {
+        workspace?.Dispose();
+        base.Dispose();
     }
 
     public override bool HasParameters => true;
@@ -52,17 +60,17 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     public override Tensor Forward(Tensor x, int n)
     {
         input = x;
-        Device.Conv.Forward(x.View, weight.Value.View, biasParam?.Value.View, output.View, Geometry(n));
+        Device.Conv.Forward(x.View, weight.Value.View, biasParam?.Value.View, output.View, Geometry(n), workspace);
         return output;
     }
 
     public override Tensor? Backward(Tensor dy, int n)
     {
         var g = Geometry(n);
-        Device.Conv.BackwardWeights(input.View, dy.View, weight.Grad.View, g);
+        Device.Conv.BackwardWeights(input.View, dy.View, weight.Grad.View, g, workspace);
         if (biasParam is not null) Device.Conv.BackwardBias(dy.View, biasParam.Grad.View, g);
         if (!ComputeInputGradient) return null;
-        Device.Conv.BackwardInput(dy.View, weight.Value.View, inputGrad.View, g);
+        Device.Conv.BackwardInput(dy.View, weight.Value.View, inputGrad.View, g, workspace);
         return inputGrad;
     }
 }

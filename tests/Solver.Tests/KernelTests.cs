@@ -31,6 +31,11 @@ public class KernelTests
         (1, 2, 6, 6, 3, 2, 3, 2, 0),
         (2, 4, 5, 4, 5, 1, 1, 1, 0),
         (2, 2, 11, 10, 3, 4, 4, 3, 1),
+        // Register blocks: interior blocks that slide, channel counts past a block of 4, a 5-wide kernel's tail block,
+        // padding around sliding interiors, a rectangular kernel with padding 2.
+        (2, 6, 12, 17, 9, 5, 5, 1, 0),
+        (2, 5, 10, 14, 6, 3, 3, 1, 1),
+        (1, 3, 9, 13, 4, 3, 5, 1, 2),
     ];
 
     [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
@@ -48,15 +53,17 @@ public class KernelTests
             using var bx = Up(d, x); using var bw = Up(d, w); using var bb = Up(d, b); using var bdy = Up(d, dy);
             using var by = d.Allocate(g.OutputLength); using var bdx = d.Allocate(g.InputLength);
             using var bdw = d.Allocate(g.WeightLength); using var bdb = d.Allocate(g.Cout);
+            // Planned for a larger batch than this one, as a layer's workspace is.
+            using var ws = d.Conv.CreateWorkspace(ConvGeometry.Create(g.N + 1, c.cin, c.h, c.w, c.cout, c.kh, c.kw, c.s, c.p));
 
-            d.Conv.Forward(bx.View, bw.View, bb.View, by.View, g);
+            d.Conv.Forward(bx.View, bw.View, bb.View, by.View, g, ws);
             Check.Close(Reference.ConvForward(x, w, b, g), Down(d, by, g.OutputLength), what: $"conv forward {c}");
-            d.Conv.Forward(bx.View, bw.View, null, by.View, g);
+            d.Conv.Forward(bx.View, bw.View, null, by.View, g, ws);
             Check.Close(Reference.ConvForward(x, w, null, g), Down(d, by, g.OutputLength), what: $"conv forward no bias {c}");
 
             var (rdx, rdw, rdb) = Reference.ConvBackward(x, w, dy, g);
-            d.Conv.BackwardInput(bdy.View, bw.View, bdx.View, g);
-            d.Conv.BackwardWeights(bx.View, bdy.View, bdw.View, g);
+            d.Conv.BackwardInput(bdy.View, bw.View, bdx.View, g, ws);
+            d.Conv.BackwardWeights(bx.View, bdy.View, bdw.View, g, ws);
             d.Conv.BackwardBias(bdy.View, bdb.View, g);
             Check.Close(rdx, Down(d, bdx, g.InputLength), what: $"conv dx {c}");
             Check.Close(rdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw {c}");

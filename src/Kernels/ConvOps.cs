@@ -1,0 +1,112 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Solver.Kernels;
+
+/// <summary>
+/// The packed operands of one convolution layer, allocated once for its largest batch (nothing is allocated per step).
+/// </summary>
+public sealed class ConvWorkspace : IDisposable
+{
+    internal ConvWorkspace(Accelerator a, ConvGeometry g)
+    {
+        Capacity = g.N;
+        int taps = g.KH * g.KW, outBlocks = (g.Cout + 3) / 4, inBlocks = (g.Cin + 3) / 4;
+        ForwardWeights = a.Allocate1D<Quad>(g.Cin * taps * outBlocks);
+        InputGradientWeights = a.Allocate1D<Quad>(g.Cout * taps * inBlocks);
+        OutputGradient = a.Allocate1D<Quad>((long)g.N * outBlocks * g.OH * g.OW);
+    }
+
+    public int Capacity { get; }
+    internal MemoryBuffer1D<Quad, Stride1D.Dense> ForwardWeights { get; }
+    internal MemoryBuffer1D<Quad, Stride1D.Dense> InputGradientWeights { get; }
+    internal MemoryBuffer1D<Quad, Stride1D.Dense> OutputGradient { get; }
+
+    public void Dispose()
+    {
+        ForwardWeights.Dispose();
+        InputGradientWeights.Dispose();
+        OutputGradient.Dispose();
+    }
+}
+
+/// <summary>The convolution kernels compiled for one device, and their launch shapes.</summary>
+public sealed class ConvOps
+{
+    private readonly ComputeDevice device;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int> forward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid> backwardInput;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid> backwardInputStrided;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid> backwardWeights;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry> backwardBias;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid> packForward, packInputGradient, packOutputGradient;
+
+    internal ConvOps(ComputeDevice device)
+    {
+        this.device = device;
+        var a = device.Accelerator;
+        forward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(ConvKernels.Forward);
+        backwardInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInput);
+        backwardInputStrided = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInputStrided);
+        backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardWeights);
+        backwardBias = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry>(ConvKernels.BackwardBias);
+        packForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid>(ConvPacking.ForwardWeights);
+        packInputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid>(ConvPacking.InputGradientWeights);
+        packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid>(ConvPacking.OutputGradient);
+    }
+
+    /// <summary>Plans the packed buffers for batches of up to <c>g.N</c>.</summary>
+    public ConvWorkspace CreateWorkspace(ConvGeometry g) => new(device.Accelerator, g);
+
+    private ChunkGrid Chunks(long length) => ChunkGrid.For(device.WorkShape, (int)length, device.Processors);
+
+    private static void Check(ConvWorkspace ws, ConvGeometry g)
+    {
+        if (g.N > ws.Capacity) throw new ArgumentException($"batch {g.N} exceeds the convolution workspace's {ws.Capacity}");
+    }
+
+    /// <param name="bias">The bias, or null for a convolution without one.</param>
+    public void Forward(ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> y, ConvGeometry g, ConvWorkspace ws)
+    {
+        Check(ws, g);
+        var packed = ws.ForwardWeights.View;
+        var chunks = Chunks(packed.Length);
+        packForward(device.Stream, chunks.ThreadCount, w, packed, g, chunks);
+        var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4);
+        forward(device.Stream, grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0);
+    }
+
+    public void BackwardInput(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, ConvGeometry g, ConvWorkspace ws)
+    {
+        Check(ws, g);
+        if (g.Stride != 1)
+        {
+            var strided = TileGrid.For(device.WorkShape, g.N * g.Cin, g.H, g.W);
+            backwardInputStrided(device.Stream, strided.ThreadCount, dy, w, dx, g, strided);
+            return;
+        }
+        var packed = ws.InputGradientWeights.View;
+        var chunks = Chunks(packed.Length);
+        packInputGradient(device.Stream, chunks.ThreadCount, w, packed, g, chunks);
+        var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cin + 3) / 4), g.H, (g.W + 3) / 4);
+        backwardInput(device.Stream, grid.ThreadCount, dy, packed, dx, g, grid);
+    }
+
+    public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ConvGeometry g, ConvWorkspace ws)
+    {
+        Check(ws, g);
+        int blocks = (g.Cout + 3) / 4;
+        var packed = ws.OutputGradient.View.SubView(0, (long)g.N * blocks * g.OH * g.OW);
+        var chunks = Chunks(packed.Length);
+        packOutputGradient(device.Stream, chunks.ThreadCount, dy, packed, g, chunks);
+        // Coarse: a kernel row per thread, which keeps even a one-channel first layer on several threads.
+        int kwBlocks = (g.KW + 3) / 4;
+        var grid = device.WorkShape == WorkShape.Coarse
+            ? TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, kwBlocks)
+            : TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, 1);
+        backwardWeights(device.Stream, grid.ThreadCount, x, packed, dw, g, grid);
+    }
+
+    public void BackwardBias(ArrayView<float> dy, ArrayView<float> db, ConvGeometry g) =>
+        backwardBias(device.Stream, g.Cout, dy, db, g);
+}
