@@ -89,8 +89,9 @@ public static class Segmenter
     }
 
     /// <summary>
-    /// Neighbours that might be two strokes of one symbol (an x written as ")(", a + whose bars do not touch):
-    /// close together, of similar height, neither flat, on the same level. The reader asks the recognizer.
+    /// Neighbours that might be two strokes of one symbol, for the reader to weigh with the recognizer: an x written as
+    /// ")(", a + whose bars do not touch (close, of similar height, on the same level, neither flat), or the bars of an
+    /// '=' drawn offset (both flat, one above the other within about a bar's length).
     /// </summary>
     public static bool MightBeOneSymbol(SegmentedSymbol a, SegmentedSymbol b)
     {
@@ -98,9 +99,15 @@ public static class Segmenter
         var p = a.Box; var q = b.Box;
         int gap = q.X - p.Right;
         int h = Math.Max(p.Height, q.Height);
-        bool flat = p.Height < 0.35 * p.Width || q.Height < 0.35 * q.Width;
-        double verticalOverlap = Math.Max(0, Math.Min(p.Bottom, q.Bottom) - Math.Max(p.Y, q.Y)) / (double)Math.Min(p.Height, q.Height);
-        return !flat && gap < 0.2 * h && Math.Min(p.Height, q.Height) > 0.6 * h && verticalOverlap > 0.7;
+        bool pFlat = p.Height < 0.35 * p.Width, qFlat = q.Height < 0.35 * q.Width;
+        int verticalGap = Math.Max(p.Y, q.Y) - Math.Min(p.Bottom, q.Bottom);
+        if (pFlat && qFlat)
+        {
+            int longer = Math.Max(p.Width, q.Width);
+            return gap < 0.3 * longer && verticalGap > 0 && verticalGap < 0.8 * longer;
+        }
+        double verticalOverlap = Math.Max(0, -verticalGap) / (double)Math.Min(p.Height, q.Height);
+        return !pFlat && !qFlat && gap < 0.2 * h && Math.Min(p.Height, q.Height) > 0.6 * h && verticalOverlap > 0.7;
     }
 
     public static SegmentedSymbol Merge(SegmentedSymbol a, SegmentedSymbol b, int maskWidth)

@@ -17,8 +17,8 @@ public sealed class ReadOptions
 
 /// <summary>
 /// Image in, solution out: decode safely, segment, recognize every symbol in one batch, turn the labels into
-/// tokens, parse and solve. When the most likely labels do not make a solvable equation, lower-ranked alternatives
-/// of the least certain symbols are tried, most likely combination first.
+/// tokens, parse and solve. Joins of neighbouring parts and lower-ranked labels are weighed together
+/// (<see cref="ReadingSearch"/>), and readings are tried most likely first until one solves.
 /// </summary>
 public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
 {
@@ -60,26 +60,18 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
             result.Error = $"{name}: {seg.Symbols.Count} separate marks found; this does not look like one equation (is the photo noisy or of a whole page?)";
             return result;
         }
-        var symbolsFound = seg.Symbols.ToList();
-        var predictions = recognizer.Classify(symbolsFound.Select(s => s.Crop).ToList());
-        MergeWhereOneSymbolReadsBetter(symbolsFound, predictions, seg.Mask.Width);
-        seg = seg with { Symbols = symbolsFound };
-        result.Symbols = seg.Symbols.Select((s, i) => new SymbolInfo(new SymbolBox(s.Box.X, s.Box.Y, s.Box.Width, s.Box.Height),
-            predictions[i].Label, TokenBuilder.Text(predictions[i].Label), predictions[i].Confidence, s.Superscript, predictions[i].Alternatives)).ToList();
-        if (options.DebugDirectory is not null) DebugImages.Write(options.DebugDirectory, gray, seg, predictions);
-
-        var superscript = seg.Symbols.Select(s => s.Superscript).ToList();
+        var predictions = recognizer.Classify(seg.Symbols.Select(s => s.Crop).ToList());
+        var readings = ReadingSearch.Interpretations(seg.Symbols, predictions, seg.Mask.Width, recognizer.Classify);
         Exception? firstError = null;
-        foreach (var (labels, changed) in Candidates(predictions))
+        foreach (var reading in readings)
         {
             try
             {
-                var statement = Parser.Parse(TokenBuilder.Build(labels, superscript), "symbol");
+                var superscript = reading.Symbols.Select(s => s.Superscript).ToList();
+                var statement = Parser.Parse(TokenBuilder.Build(reading.Labels, superscript), "symbol");
                 var solution = EquationSolver.Solve(statement);
+                Describe(result, reading, options, gray, seg);
                 Fill(result, statement, solution);
-                result.Corrected = changed;
-                for (int i = 0; i < labels.Count; i++)
-                    if (labels[i] != result.Symbols[i].Label) result.Symbols[i] = result.Symbols[i] with { Label = labels[i], Text = TokenBuilder.Text(labels[i]) };
                 return result;
             }
             catch (Exception e) when (e is ParseException or AlgebraException or DivideByZeroException)
@@ -87,6 +79,8 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
                 firstError ??= e;
             }
         }
+        // Nothing reads: report the most likely reading and why it fails.
+        Describe(result, readings[0], options, gray, seg);
         result.Equation = string.Concat(result.Symbols.Select(s => (s.Superscript ? "^" : "") + s.Text));
         result.Error = firstError switch
         {
@@ -97,42 +91,13 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
         return result;
     }
 
-    /// <summary>Symbols people write with strokes that need not touch, side by side: only these are merged by reading.</summary>
-    private static readonly HashSet<string> TwoStrokeSymbols = ["x", "times", "+", "4", "5", "7", "k", "t", "f", "pi", "X_cap", "H_cap", "K_cap"];
-
-    /// <summary>
-    /// Two close neighbours become one symbol when the recognizer is clearly more sure of them together than of
-    /// either part (an x written as two arcs, a + whose bars do not touch). One batch for all candidate pairs.
-    /// </summary>
-    private void MergeWhereOneSymbolReadsBetter(List<SegmentedSymbol> symbols, List<Prediction> predictions, int maskWidth)
+    /// <summary>The symbols of the chosen reading, with the recognizer's own ranking kept beside any corrected label.</summary>
+    private static void Describe(ReadResult result, Interpretation reading, ReadOptions options, GrayImage gray, Segmentation seg)
     {
-        var pairs = Enumerable.Range(0, symbols.Count - 1).Where(i => Segmenter.MightBeOneSymbol(symbols[i], symbols[i + 1])).ToList();
-        if (pairs.Count == 0) return;
-        var merged = pairs.Select(i => Segmenter.Merge(symbols[i], symbols[i + 1], maskWidth)).ToList();
-        var mergedPredictions = recognizer.Classify(merged.Select(m => m.Crop).ToList());
-        // Most confident merges first; a symbol takes part in at most one merge.
-        var taken = new HashSet<int>();
-        var chosen = new List<int>();
-        foreach (int k in Enumerable.Range(0, pairs.Count).OrderByDescending(k => mergedPredictions[k].Confidence))
-        {
-            int i = pairs[k];
-            var together = mergedPredictions[k];
-            if (taken.Contains(i) || taken.Contains(i + 1)) continue;
-            if (!TwoStrokeSymbols.Contains(together.Label)) continue;
-            // Conservative: the merged reading must beat the better part clearly. (Comparing against the product of
-            // the parts' confidences merged "3(" into an x on our own examples.)
-            if (together.Confidence < Math.Max(predictions[i].Confidence, predictions[i + 1].Confidence) + 0.1 || together.Confidence < 0.6) continue;
-            taken.Add(i); taken.Add(i + 1);
-            chosen.Add(k);
-        }
-        foreach (int k in chosen.OrderByDescending(k => pairs[k]))
-        {
-            int i = pairs[k];
-            symbols[i] = merged[k];
-            predictions[i] = mergedPredictions[k];
-            symbols.RemoveAt(i + 1);
-            predictions.RemoveAt(i + 1);
-        }
+        result.Symbols = reading.Symbols.Select((s, i) => new SymbolInfo(new SymbolBox(s.Box.X, s.Box.Y, s.Box.Width, s.Box.Height),
+            reading.Labels[i], TokenBuilder.Text(reading.Labels[i]), reading.Predictions[i].Confidence, s.Superscript, reading.Predictions[i].Alternatives)).ToList();
+        result.Corrected = reading.Changed;
+        if (options.DebugDirectory is not null) DebugImages.Write(options.DebugDirectory, gray, seg with { Symbols = reading.Symbols }, reading.Predictions);
     }
 
     private static void Fill(ReadResult r, Statement s, Solution solution)
@@ -151,29 +116,6 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
         r.Value = solution.Value;
         r.Message = solution.Message;
         r.Steps = solution.Steps;
-    }
-
-    /// <summary>
-    /// Label sequences to try, most likely first: the top labels, then one uncertain symbol swapped for an
-    /// alternative, then two; at most 200 candidates.
-    /// </summary>
-    private static IEnumerable<(List<string> Labels, List<int> Changed)> Candidates(IReadOnlyList<Prediction> predictions)
-    {
-        var top = predictions.Select(p => p.Label).ToList();
-        yield return (top, []);
-        var swaps = new List<(int Index, string Label, double Cost)>();
-        for (int i = 0; i < predictions.Count; i++)
-            foreach (var alt in predictions[i].Alternatives.Skip(1))
-                if (alt.Confidence > 0.01) swaps.Add((i, alt.Label, Math.Log(predictions[i].Confidence) - Math.Log(alt.Confidence)));
-        var options = swaps.Select(s => (Changes: new[] { s }, s.Cost))
-            .Concat(swaps.SelectMany((a, i) => swaps.Skip(i + 1).Where(b => b.Index != a.Index).Select(b => (Changes: new[] { a, b }, Cost: a.Cost + b.Cost))))
-            .OrderBy(o => o.Cost).Take(200);
-        foreach (var (changes, _) in options)
-        {
-            var labels = top.ToList();
-            foreach (var c in changes) labels[c.Index] = c.Label;
-            yield return (labels, changes.Select(c => c.Index).Order().ToList());
-        }
     }
 
     public void Dispose() => recognizer.Dispose();

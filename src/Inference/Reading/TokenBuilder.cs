@@ -17,8 +17,30 @@ public static class TokenBuilder
         _ => label,
     };
 
+    /// <summary>
+    /// A single digit written right after a letter is its exponent even when it was not written raised enough to be
+    /// seen as one: nobody writes x2 for 2x, while x² with a low 2 is common in handwriting.
+    /// </summary>
+    private static IReadOnlyList<bool> ExponentsAfterLetters(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript)
+    {
+        bool[]? raised = null;
+        for (int i = 1; i < labels.Count; i++)
+        {
+            bool letterBefore = labels[i - 1].Length == 1 && char.IsLetter(labels[i - 1][0]) && !superscript[i - 1];
+            bool digit = labels[i].Length == 1 && char.IsDigit(labels[i][0]) && !superscript[i];
+            bool digitAfter = i + 1 < labels.Count && labels[i + 1].Length == 1 && char.IsDigit(labels[i + 1][0]);
+            if (letterBefore && digit && !digitAfter)
+            {
+                raised ??= [.. superscript];
+                raised[i] = true;
+            }
+        }
+        return raised ?? superscript;
+    }
+
     public static List<Token> Build(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript)
     {
+        superscript = ExponentsAfterLetters(labels, superscript);
         var tokens = new List<Token>();
         bool inExponent = false;
         for (int i = 0; i < labels.Count; i++)

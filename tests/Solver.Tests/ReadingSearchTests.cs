@@ -1,0 +1,93 @@
+using Solver.Inference.Algebra;
+using Solver.Inference.Imaging;
+using Solver.Inference.Reading;
+
+namespace Solver.Tests;
+
+/// <summary>The reader's search over joins and labels, on made-up recognizer answers (no weights needed).</summary>
+public class ReadingSearchTests
+{
+    private const int MaskWidth = 60;
+
+    /// <summary>A solid rectangle of ink as a segmented symbol.</summary>
+    private static SegmentedSymbol Bar(int x, int y, int w, int h)
+    {
+        var pixels = new List<int>();
+        for (int r = y; r < y + h; r++) for (int c = x; c < x + w; c++) pixels.Add(r * MaskWidth + c);
+        var part = new Component(new Box(x, y, w, h), pixels);
+        return new SegmentedSymbol(part.Box, CropNormalizer.Normalize(part, MaskWidth), false) { Part = part };
+    }
+
+    private static Prediction P(string label, double p, string alt = "1", double altP = 0.0) =>
+        new(label, p, altP > 0 ? [new Alternative(label, p), new Alternative(alt, altP)] : [new Alternative(label, p)]);
+
+    private static Func<IReadOnlyList<byte[]>, List<Prediction>> Joined(Prediction answer) => crops => crops.Select(_ => answer).ToList();
+
+    // Two arcs side by side, close and of one height: the shape of an x written as ")(".
+    private static readonly SegmentedSymbol[] Arcs = [Bar(10, 10, 6, 20), Bar(18, 10, 6, 20)];
+
+    [Fact]
+    public void Two_parts_are_joined_when_the_recognizer_is_clearly_surer_of_them_together()
+    {
+        // Joined, log P = ln 0.98 - JoinCost = -1.52; apart, ln 0.3 + ln 0.3 = -2.41.
+        var best = ReadingSearch.Interpretations(Arcs, [P(")", 0.3), P("(", 0.3)], MaskWidth, Joined(P("times", 0.98)))[0];
+        Assert.Equal(["times"], best.Labels);
+        Assert.Single(best.Symbols);
+        Assert.Equal(new Box(10, 10, 14, 20), best.Symbols[0].Box);
+    }
+
+    [Fact]
+    public void Confident_parts_stay_apart()
+    {
+        var best = ReadingSearch.Interpretations(Arcs, [P("1", 0.97), P("1", 0.97)], MaskWidth, Joined(P("times", 0.9)))[0];
+        Assert.Equal(["1", "1"], best.Labels);
+    }
+
+    [Fact]
+    public void Only_symbols_drawn_in_separate_strokes_are_joined()
+    {
+        // Even a confident "4" from two parts is not a join: a 1 and a 4 side by side are "14".
+        var best = ReadingSearch.Interpretations(Arcs, [P("1", 0.4), P("4", 0.4)], MaskWidth, Joined(P("4", 0.999)))[0];
+        Assert.Equal(["1", "4"], best.Labels);
+    }
+
+    [Fact]
+    public void Offset_bars_one_above_the_other_may_be_an_equals_sign()
+    {
+        // "x", two offset bars, "1": is it x=1 or x--1?
+        var symbols = new[] { Bar(2, 10, 8, 12), Bar(14, 12, 20, 3), Bar(20, 20, 20, 3), Bar(44, 10, 3, 12) };
+        Assert.True(Segmenter.MightBeOneSymbol(symbols[1], symbols[2]));
+        Assert.False(Segmenter.MightBeOneSymbol(symbols[0], symbols[1]));
+        Prediction[] Read(double bar) => [P("x", 0.99), P("-", bar), P("-", bar), P("1", 0.99)];
+        var best = ReadingSearch.Interpretations(symbols, Read(0.99), MaskWidth, Joined(P("=", 0.2)))[0];
+        Assert.Equal(["x", "-", "-", "1"], best.Labels); // the recognizer doubts the joined bars
+        best = ReadingSearch.Interpretations(symbols, Read(0.9), MaskWidth, Joined(P("=", 0.99)))[0];
+        Assert.Equal(["x", "=", "1"], best.Labels); // an equation in x: worth the join
+    }
+
+    [Fact]
+    public void An_equation_without_an_unknown_yields_to_a_likely_reading_with_one()
+    {
+        var symbols = Enumerable.Range(0, 5).Select(i => Bar(10 * i + 2, 10, 3, 8)).ToList();
+        var predictions = new List<Prediction> { P("2", 0.6, "z", 0.35), P("+", 0.99), P("3", 0.99), P("=", 0.99), P("5", 0.99) };
+        var best = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)))[0];
+        Assert.Equal(["z", "+", "3", "=", "5"], best.Labels);
+        Assert.Equal([0], best.Changed);
+        // Without a plausible letter the arithmetic reading stays first.
+        predictions[0] = P("2", 0.98, "z", 0.01);
+        best = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)))[0];
+        Assert.Equal(["2", "+", "3", "=", "5"], best.Labels);
+    }
+
+    [Theory]
+    [InlineData("x,2,-,x,=,0", "0,1")]      // a 2 written low after x is still its exponent
+    [InlineData("2,x,+,3,=,7", "2")]        // a digit before the letter is a coefficient
+    [InlineData("x,+,1,2,=,1,3", "1")]      // digits after an operator are a number
+    public void A_digit_right_after_a_letter_is_its_exponent(string labels, string solutions)
+    {
+        var list = labels.Split(',');
+        var tokens = TokenBuilder.Build(list, new bool[list.Length]);
+        var s = EquationSolver.Solve(Parser.Parse(tokens, "symbol"));
+        Assert.Equal(solutions.Split(','), s.Solutions.Order());
+    }
+}
