@@ -1,53 +1,68 @@
-using System.Diagnostics;
-using ILGPU;
-using ILGPU.Runtime;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
 using Solver.Bench;
 using Solver.Kernels;
 
-// Convolution kernels on Model 4's layers (batch 128): the earlier plane-per-thread kernels against the register-blocked
-// ones, and a plain C# loop of the blocked forward as the ceiling of scalar code, interleaved in one process so that a
-// loaded machine affects all alike; medians of 7 rounds. Usage: dotnet run -c Release --project bench/Solver.Bench
-using var d = ComputeDevice.Create(AcceleratorChoice.Cpu);
-Console.WriteLine(d.Description);
-var layers = new[] { ("conv1 1->8 3x3 45x45", ConvGeometry.Create(128, 1, 45, 45, 8, 3, 3, 1, 0)), ("conv2 8->12 5x5 21x21", ConvGeometry.Create(128, 8, 21, 21, 12, 5, 5, 1, 0)) };
-var a = d.Accelerator;
-var oldForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(PlaneConvKernels.Forward);
-var oldInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(PlaneConvKernels.BackwardInput);
-var oldWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(PlaneConvKernels.BackwardWeights);
-var rng = new Random(1);
-float[] Random(int n) => Enumerable.Range(0, n).Select(_ => rng.NextSingle()).ToArray();
-foreach (var (name, g) in layers)
+// The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
+// throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
+//   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|training|inference] [--out FILE]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+string Option(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
+int rounds = int.Parse(Option("--rounds", "7"));
+int steps = int.Parse(Option("--steps", "20"));
+string? python = args.Contains("--no-torch") ? null : Option("--python", "/usr/bin/python3");
+if (python is not null && !File.Exists(python)) python = null;
+string only = Option("--only", "all");
+string? outFile = Option("--out", "") is { Length: > 0 } o ? o : null;
+if (!AcceleratorChoiceParser.TryParse(Option("--accelerator", "auto"), out var choice)) { Console.Error.WriteLine("--accelerator: auto, cpu, cuda or opencl"); return 2; }
+
+using var d = ComputeDevice.Create(choice);
+TrainingBench.TorchDevice = d.Type == ILGPU.Runtime.AcceleratorType.Cuda ? "cuda" : "cpu";
+var report = new StringBuilder();
+void Line(string s = "") { Console.WriteLine(s); report.AppendLine(s); }
+Line($"# Benchmark run, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Line();
+Line($"- machine: {Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, {CpuName()}, {RuntimeInformation.FrameworkDescription}");
+Line($"- {d.Description}");
+Line($"- rounds: {rounds} (medians, warm-up excluded); PyTorch peer: {(python is null ? "not run" : python)}");
+
+if (only is "all" or "kernels" && d.Type == ILGPU.Runtime.AcceleratorType.CPU)
 {
-    var hx = Random(g.InputLength); var hw = Random(g.WeightLength); var hb = Random(g.Cout); var hy = new float[g.OutputLength];
-    using var x = d.Allocate(g.InputLength); using var w = d.Allocate(g.WeightLength); using var b = d.Allocate(g.Cout);
-    using var y = d.Allocate(g.OutputLength); using var dx = d.Allocate(g.InputLength); using var dw = d.Allocate(g.WeightLength);
-    using var ws = d.Conv.CreateWorkspace(g);
-    x.View.CopyFromCPU(hx); w.View.CopyFromCPU(hw); b.View.CopyFromCPU(hb); y.View.CopyFromCPU(Random(g.OutputLength));
-    var outGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cout, g.OH, g.OW);
-    var inGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cin, g.H, g.W);
-    var wGrid = TileGrid.For(WorkShape.Coarse, g.Cout * g.Cin, g.KH, g.KW);
-    var runs = new (string, Action)[]
+    double peak = Measure.ScalarPeakGflops();
+    Line($"- scalar peak measured now: {peak:F1} GFLOP/s (eight FMA chains per core, all cores)");
+    Line();
+    Line("| kernel | variant | ms | GFLOP/s | of scalar peak |");
+    Line("|---|---|---:|---:|---:|");
+    foreach (var r in KernelBench.Run(d, rounds))
+        Line($"| {r.Kernel} | {r.Variant} | {r.Milliseconds:F2} | {r.Gflops:F2} | {100 * r.Gflops / peak:F0}% |");
+}
+if (only is "all" or "training")
+{
+    Line();
+    Line("| model | batch | Solver images/s | PyTorch images/s | ratio | device memory planned | device allocations in timed steps | PyTorch peak RSS |");
+    Line("|---|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var config in new[] { "configs/model3.json", "configs/model4.json" })
     {
-        ("forward, plane per thread (old)", () => oldForward(d.Stream, outGrid.ThreadCount, x.View, w.View, b.View, y.View, g, outGrid, 1)),
-        ("forward, register-blocked", () => d.Conv.Forward(x.View, w.View, b.View, y.View, g, ws)),
-        ("forward, plain C# (ceiling only)", () => PlainForward.Run(hx, hw, hb, hy, g)),
-        ("backward-input, plane per thread (old)", () => oldInput(d.Stream, inGrid.ThreadCount, y.View, w.View, dx.View, g, inGrid)),
-        ("backward-input, register-blocked", () => d.Conv.BackwardInput(y.View, w.View, dx.View, g, ws)),
-        ("backward-weights, plane per thread (old)", () => oldWeights(d.Stream, wGrid.ThreadCount, x.View, y.View, dw.View, g, wGrid)),
-        ("backward-weights, register-blocked", () => d.Conv.BackwardWeights(x.View, y.View, dw.View, g, ws)),
-    };
-    var times = runs.Select(_ => new List<double>()).ToArray();
-    for (int round = 0; round < 8; round++)
-        for (int i = 0; i < runs.Length; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            runs[i].Item2();
-            d.Synchronize();
-            if (round > 0) times[i].Add(sw.Elapsed.TotalSeconds); // round 0 compiles and warms up
-        }
-    for (int i = 0; i < runs.Length; i++)
-    {
-        double med = times[i].Order().ElementAt(times[i].Count / 2);
-        Console.WriteLine($"{name,-24} {runs[i].Item1,-42} {med * 1000,8:F2} ms {g.ForwardFlops / med / 1e9,6:F2} GFLOP/s");
+        var r = TrainingBench.Run(d, config, rounds, steps, python, Console.Error);
+        string torch = r.TorchImages is { } t ? $"{t:F0}" : "-", ratio = r.TorchImages is { } t2 ? $"{r.Images / t2:F3}x" : "-";
+        Line($"| {r.Model} | {r.Batch} | {r.Images:F0} | {torch} | {ratio} | {r.DeviceBytes / 1048576.0:F1} MiB | {r.StepAllocations} | {(r.TorchPeakMib is { } m ? $"{m:F0} MiB" : "-")} |");
     }
+}
+if (only is "all" or "inference")
+{
+    var (ms, read) = InferenceBench.Run(d, "models/recognizer.safetensors", rounds * 3);
+    Line();
+    Line($"- solve latency, one {InferenceBench.Equation.Length}-symbol image ({InferenceBench.Equation}, read as {read}): {ms:F1} ms median, weights loaded once");
+}
+Line($"- host peak working set of this process: {Environment.WorkingSet / 1048576.0:F0} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB peak");
+if (outFile is not null) File.WriteAllText(outFile, report.ToString());
+return 0;
+
+static string CpuName()
+{
+    try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':')[1].Trim() ?? "unknown CPU"; }
+    catch (IOException) { return "unknown CPU"; }
 }

@@ -30,7 +30,7 @@ public sealed class ComputeDevice : IDisposable
         Processors = accelerator.AcceleratorType == AcceleratorType.CPU
             ? Environment.ProcessorCount
             : Math.Max(1, accelerator.NumMultiprocessors);
-        dummy = accelerator.Allocate1D<float>(1);
+        dummy = accelerator.Allocate1D<float>(1); // not counted: the device's own placeholder
     }
 
     public Accelerator Accelerator { get; }
@@ -57,8 +57,24 @@ public sealed class ComputeDevice : IDisposable
         $"warp {Accelerator.WarpSize}, max group {Accelerator.MaxNumThreadsPerGroup}" +
         (Type == AcceleratorType.CPU ? ")" : $", {Accelerator.MemorySize / (1024 * 1024)} MiB)");
 
-    public MemoryBuffer1D<float, Stride1D.Dense> Allocate(long length) => Accelerator.Allocate1D<float>(Math.Max(1, length));
-    public MemoryBuffer1D<int, Stride1D.Dense> AllocateInt(long length) => Accelerator.Allocate1D<int>(Math.Max(1, length));
+    public MemoryBuffer1D<float, Stride1D.Dense> Allocate(long length) => Allocate<float>(length);
+    public MemoryBuffer1D<int, Stride1D.Dense> AllocateInt(long length) => Allocate<int>(length);
+
+    /// <summary>Every device buffer of the project is made here, so that its memory is counted.</summary>
+    public MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged
+    {
+        var buffer = Accelerator.Allocate1D<T>(Math.Max(1, length));
+        Interlocked.Add(ref allocatedBytes, buffer.LengthInBytes);
+        Interlocked.Increment(ref allocations);
+        return buffer;
+    }
+
+    private long allocatedBytes, allocations;
+
+    /// <summary>Bytes of all device buffers made so far (freed ones included): the planned memory, and a way to prove a
+    /// training step allocates nothing.</summary>
+    public long AllocatedBytes => Interlocked.Read(ref allocatedBytes);
+    public long Allocations => Interlocked.Read(ref allocations);
 
     public void Synchronize() => Stream.Synchronize();
 

@@ -8,13 +8,13 @@ namespace Solver.Kernels;
 /// </summary>
 public sealed class ConvWorkspace : IDisposable
 {
-    internal ConvWorkspace(Accelerator a, ConvGeometry g)
+    internal ConvWorkspace(ComputeDevice a, ConvGeometry g)
     {
         Capacity = g.N;
         int taps = g.KH * g.KW, outBlocks = (g.Cout + 3) / 4, inBlocks = (g.Cin + 3) / 4;
-        ForwardWeights = a.Allocate1D<Quad>(g.Cin * taps * outBlocks);
-        InputGradientWeights = a.Allocate1D<Quad>(g.Cout * taps * inBlocks);
-        OutputGradient = a.Allocate1D<Quad>((long)g.N * outBlocks * g.OH * g.OW);
+        ForwardWeights = a.Allocate<Quad>(g.Cin * taps * outBlocks);
+        InputGradientWeights = a.Allocate<Quad>(g.Cout * taps * inBlocks);
+        OutputGradient = a.Allocate<Quad>((long)g.N * outBlocks * g.OH * g.OW);
     }
 
     public int Capacity { get; }
@@ -56,7 +56,7 @@ public sealed class ConvOps
     }
 
     /// <summary>Plans the packed buffers for batches of up to <c>g.N</c>.</summary>
-    public ConvWorkspace CreateWorkspace(ConvGeometry g) => new(device.Accelerator, g);
+    public ConvWorkspace CreateWorkspace(ConvGeometry g) => new(device, g);
 
     private ChunkGrid Chunks(long length) => ChunkGrid.For(device.WorkShape, (int)length, device.Processors);
 

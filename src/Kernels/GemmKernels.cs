@@ -3,28 +3,88 @@ using ILGPU.Runtime;
 
 namespace Solver.Kernels;
 
-/// <summary>Dense matrix multiply with strided (optionally transposed) operands, plus the column sum a bias gradient needs.</summary>
+/// <summary>
+/// Dense matrix multiply with strided (optionally transposed) operands, register-blocked like the convolutions: the
+/// operands are first packed into <see cref="Quad"/>s (four rows of op(A), four columns of op(B), per k), then each
+/// thread computes 4 x 4 blocks of C with two array accesses per sixteen multiply-adds. Plus the column sum a bias
+/// gradient needs.
+/// </summary>
 public static class GemmKernels
 {
-    /// <summary>C = op(A) op(B) (+ bias[j]) (+ C). Tiles: the single plane C of M x N.</summary>
-    public static void Gemm(Index1D thread, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias,
+    /// <summary>aq[k*MB + rb] = op(A)[4rb..4rb+3, k], zero past row M.</summary>
+    public static void PackA(Index1D thread, ArrayView<float> a, ArrayView<Quad> aq, GemmGeometry g, ChunkGrid grid)
+    {
+        if (thread >= grid.ThreadCount) return;
+        int blocks = (g.M + 3) / 4;
+        for (int q = grid.Start(thread); q < grid.End(thread); q++)
+        {
+            int k = q / blocks, r0 = (q - k * blocks) * 4;
+            aq[q] = new Quad(A(a, g, r0, k), A(a, g, r0 + 1, k), A(a, g, r0 + 2, k), A(a, g, r0 + 3, k));
+        }
+    }
+
+    private static float A(ArrayView<float> a, GemmGeometry g, int row, int k) => row < g.M ? a[row * g.ARow + k * g.ACol] : 0f;
+
+    /// <summary>bq[k*NB + cb] = op(B)[k, 4cb..4cb+3], zero past column N.</summary>
+    public static void PackB(Index1D thread, ArrayView<float> b, ArrayView<Quad> bq, GemmGeometry g, ChunkGrid grid)
+    {
+        if (thread >= grid.ThreadCount) return;
+        int blocks = (g.N + 3) / 4;
+        for (int q = grid.Start(thread); q < grid.End(thread); q++)
+        {
+            int k = q / blocks, c0 = (q - k * blocks) * 4;
+            bq[q] = new Quad(B(b, g, k, c0), B(b, g, k, c0 + 1), B(b, g, k, c0 + 2), B(b, g, k, c0 + 3));
+        }
+    }
+
+    private static float B(ArrayView<float> b, GemmGeometry g, int k, int col) => col < g.N ? b[k * g.BRow + col * g.BCol] : 0f;
+
+    /// <summary>C = op(A) op(B) (+ bias[j]) (+ C). Tiles: the single plane of ceil(M/4) x ceil(N/4) blocks.</summary>
+    public static void Gemm(Index1D thread, ArrayView<Quad> aq, ArrayView<Quad> bq, ArrayView<float> bias,
         ArrayView<float> c, GemmGeometry g, TileGrid grid, int hasBias)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
-        for (int i = tile.Row0; i < tile.Row1; i++)
+        int rowBlocks = (g.M + 3) / 4, colBlocks = (g.N + 3) / 4;
+        for (int rb = tile.Row0; rb < tile.Row1; rb++)
+        for (int cb = tile.Col0; cb < tile.Col1; cb++)
         {
-            int aRow = i * g.ARow;
-            for (int j = tile.Col0; j < tile.Col1; j++)
+            float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+            float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+            for (int k = 0; k < g.K; k++)
             {
-                float acc = hasBias != 0 ? bias[j] : 0f;
-                if (g.Accumulate != 0) acc += c[i * g.Ldc + j];
-                int bCol = j * g.BCol;
-                for (int k = 0; k < g.K; k++)
-                    acc += a[aRow + k * g.ACol] * b[k * g.BRow + bCol];
-                c[i * g.Ldc + j] = acc;
+                var r = aq[k * rowBlocks + rb];
+                var s = bq[k * colBlocks + cb];
+                a00 += r.A * s.A; a01 += r.A * s.B; a02 += r.A * s.C; a03 += r.A * s.D;
+                a10 += r.B * s.A; a11 += r.B * s.B; a12 += r.B * s.C; a13 += r.B * s.D;
+                a20 += r.C * s.A; a21 += r.C * s.B; a22 += r.C * s.C; a23 += r.C * s.D;
+                a30 += r.D * s.A; a31 += r.D * s.B; a32 += r.D * s.C; a33 += r.D * s.D;
             }
+            int row = rb * 4, col = cb * 4;
+            StoreRow(c, bias, g, hasBias, row, col, a00, a01, a02, a03);
+            StoreRow(c, bias, g, hasBias, row + 1, col, a10, a11, a12, a13);
+            StoreRow(c, bias, g, hasBias, row + 2, col, a20, a21, a22, a23);
+            StoreRow(c, bias, g, hasBias, row + 3, col, a30, a31, a32, a33);
         }
+    }
+
+    /// <summary>Writes the part of a block row that lies inside C, adding the bias and, when accumulating, C.</summary>
+    private static void StoreRow(ArrayView<float> c, ArrayView<float> bias, GemmGeometry g, int hasBias, int row, int col,
+        float v0, float v1, float v2, float v3)
+    {
+        if (row >= g.M) return;
+        Store(c, bias, g, hasBias, row, col, v0);
+        if (col + 1 < g.N) Store(c, bias, g, hasBias, row, col + 1, v1);
+        if (col + 2 < g.N) Store(c, bias, g, hasBias, row, col + 2, v2);
+        if (col + 3 < g.N) Store(c, bias, g, hasBias, row, col + 3, v3);
+    }
+
+    private static void Store(ArrayView<float> c, ArrayView<float> bias, GemmGeometry g, int hasBias, int row, int col, float v)
+    {
+        int at = row * g.Ldc + col;
+        if (hasBias != 0) v += bias[col];
+        if (g.Accumulate != 0) v += c[at];
+        c[at] = v;
     }
 
     /// <summary>sums[j] = sum over rows i of m[i, j], for a row-major [rows, cols] matrix. Tiles: chunks of columns.</summary>
@@ -40,26 +100,69 @@ public static class GemmKernels
     }
 }
 
+/// <summary>The packed operands of a layer's matrix multiplies, allocated once for the largest of them.</summary>
+public sealed class GemmWorkspace : IDisposable
+{
+    internal GemmWorkspace(ComputeDevice a, IReadOnlyList<GemmGeometry> shapes)
+    {
+        ACapacity = shapes.Max(g => (long)(g.M + 3) / 4 * g.K);
+        BCapacity = shapes.Max(g => (long)(g.N + 3) / 4 * g.K);
+        A = a.Allocate<Quad>(Math.Max(1, ACapacity));
+        B = a.Allocate<Quad>(Math.Max(1, BCapacity));
+    }
+
+    internal long ACapacity { get; }
+    internal long BCapacity { get; }
+    internal MemoryBuffer1D<Quad, Stride1D.Dense> A { get; }
+    internal MemoryBuffer1D<Quad, Stride1D.Dense> B { get; }
+
+    public void Dispose()
+    {
+        A.Dispose();
+        B.Dispose();
+    }
+}
+
 public sealed class GemmOps
 {
     private readonly ComputeDevice device;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int> gemm;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int> gemm;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, GemmGeometry, ChunkGrid> packA, packB;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid> columnSum;
 
     internal GemmOps(ComputeDevice device)
     {
         this.device = device;
-        gemm = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int>(GemmKernels.Gemm);
-        columnSum = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid>(GemmKernels.ColumnSum);
+        var a = device.Accelerator;
+        gemm = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int>(GemmKernels.Gemm);
+        packA = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, GemmGeometry, ChunkGrid>(GemmKernels.PackA);
+        packB = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, GemmGeometry, ChunkGrid>(GemmKernels.PackB);
+        columnSum = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid>(GemmKernels.ColumnSum);
     }
 
-    public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float>? bias, ArrayView<float> c, GemmGeometry g)
+    /// <summary>Plans the packed buffers for every multiply a layer will make.</summary>
+    public GemmWorkspace CreateWorkspace(params GemmGeometry[] shapes) => new(device, shapes);
+
+    public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float>? bias, ArrayView<float> c, GemmGeometry g, GemmWorkspace ws)
     {
-        // Coarse: a thread per row of C, which reuses one row of A from cache across all of B.
-        var grid = device.WorkShape == WorkShape.Coarse
-            ? TileGrid.Create(1, g.M, g.N, 1, g.N)
-            : TileGrid.Create(1, g.M, g.N, 1, 1);
-        gemm(device.Stream, grid.ThreadCount, a, b, bias ?? device.Dummy, c, g, grid, bias.HasValue ? 1 : 0);
+        int rowBlocks = (g.M + 3) / 4, colBlocks = (g.N + 3) / 4;
+        long aLength = (long)rowBlocks * g.K, bLength = (long)colBlocks * g.K;
+        if (aLength > ws.ACapacity || bLength > ws.BCapacity) throw new ArgumentException($"GEMM {g.M}x{g.N}x{g.K} exceeds its workspace");
+        var aq = ws.A.View.SubView(0, Math.Max(1, aLength));
+        var bq = ws.B.View.SubView(0, Math.Max(1, bLength));
+        var chunks = ChunkGrid.For(device.WorkShape, (int)aLength, device.Processors);
+        packA(device.Stream, chunks.ThreadCount, a, aq, g, chunks);
+        chunks = ChunkGrid.For(device.WorkShape, (int)bLength, device.Processors);
+        packB(device.Stream, chunks.ThreadCount, b, bq, g, chunks);
+        TileGrid grid;
+        if (device.WorkShape == WorkShape.Coarse)
+        {
+            // Strips of column blocks, enough of them to keep every core busy even when C has few rows.
+            int across = Math.Clamp((4 * device.Processors + rowBlocks - 1) / rowBlocks, 1, colBlocks);
+            grid = TileGrid.Create(1, rowBlocks, colBlocks, 1, (colBlocks + across - 1) / across);
+        }
+        else grid = TileGrid.Create(1, rowBlocks, colBlocks, 1, 1);
+        gemm(device.Stream, grid.ThreadCount, aq, bq, bias ?? device.Dummy, c, g, grid, bias.HasValue ? 1 : 0);
     }
 
     public void ColumnSum(ArrayView<float> m, ArrayView<float> sums, int rows, int cols)

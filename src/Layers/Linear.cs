@@ -8,6 +8,7 @@ public sealed class Linear(int inFeatures, int outFeatures, bool bias = true) : 
     private Tensor input = null!, output = null!, inputGrad = null!;
     private Parameter weight = null!;
     private Parameter? biasParam;
+    private GemmWorkspace workspace = null!;
 
     public int InFeatures { get; } = inFeatures;
     public int OutFeatures { get; } = outFeatures;
@@ -29,6 +30,17 @@ public sealed class Linear(int inFeatures, int outFeatures, bool bias = true) : 
             biasParam = new Parameter($"{Name}.bias", Own(Tensor.Zeros(Device, OutFeatures)), Own(Tensor.Zeros(Device, OutFeatures)), InFeatures, OutFeatures, true);
         output = NewBatchTensor(OutputShape);
         inputGrad = NewBatchTensor(InputShape);
+        workspace = Device.Gemm.CreateWorkspace(ForwardShape(BatchCapacity), WeightGradientShape(BatchCapacity), InputGradientShape(BatchCapacity));
+    }
+
+    private GemmGeometry ForwardShape(int n) => GemmGeometry.Create(n, OutFeatures, InFeatures, transA: false, transB: true);
+    private GemmGeometry WeightGradientShape(int n) => GemmGeometry.Create(OutFeatures, InFeatures, n, transA: true, transB: false);
+    private GemmGeometry InputGradientShape(int n) => GemmGeometry.Create(n, InFeatures, OutFeatures, transA: false, transB: false);
+
+    public override void Dispose()
+    {
+        workspace?.Dispose();
+        base.Dispose();
     }
 
     public override bool HasParameters => true;
@@ -39,21 +51,18 @@ public sealed class Linear(int inFeatures, int outFeatures, bool bias = true) : 
     {
         input = x;
         // y[n,out] = x[n,in] * W^T: B is W stored [out, in], i.e. transposed.
-        Device.Gemm.Gemm(x.View, weight.Value.View, biasParam?.Value.View, output.View,
-            GemmGeometry.Create(n, OutFeatures, InFeatures, transA: false, transB: true));
+        Device.Gemm.Gemm(x.View, weight.Value.View, biasParam?.Value.View, output.View, ForwardShape(n), workspace);
         return output;
     }
 
     public override Tensor? Backward(Tensor dy, int n)
     {
         // dW[out,in] = dy^T[out,n] x[n,in]
-        Device.Gemm.Gemm(dy.View, input.View, null, weight.Grad.View,
-            GemmGeometry.Create(OutFeatures, InFeatures, n, transA: true, transB: false));
+        Device.Gemm.Gemm(dy.View, input.View, null, weight.Grad.View, WeightGradientShape(n), workspace);
         if (biasParam is not null) Device.Gemm.ColumnSum(dy.View, biasParam.Grad.View, n, OutFeatures);
         if (!ComputeInputGradient) return null;
         // dx[n,in] = dy[n,out] W[out,in]
-        Device.Gemm.Gemm(dy.View, weight.Value.View, null, inputGrad.View,
-            GemmGeometry.Create(n, InFeatures, OutFeatures, transA: false, transB: false));
+        Device.Gemm.Gemm(dy.View, weight.Value.View, null, inputGrad.View, InputGradientShape(n), workspace);
         return inputGrad;
     }
 }

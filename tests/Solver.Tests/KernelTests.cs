@@ -98,7 +98,7 @@ public class KernelTests
     {
         var d = Devices.Get(profile);
         var rng = new Random(3);
-        foreach (var (m, n, k) in new[] { (5, 7, 3), (16, 20, 45), (1, 9, 13), (33, 2, 17) })
+        foreach (var (m, n, k) in new[] { (5, 7, 3), (16, 20, 45), (1, 9, 13), (33, 2, 17), (8, 12, 1) })
         foreach (var ta in new[] { false, true })
         foreach (var tb in new[] { false, true })
         foreach (var acc in new[] { false, true })
@@ -109,7 +109,9 @@ public class KernelTests
             var bias = Check.Random(rng, n);
             var c0 = Check.Random(rng, m * n);
             using var ba = Up(d, a); using var bb = Up(d, b); using var bbias = Up(d, bias); using var bc = Up(d, c0);
-            d.Gemm.Gemm(ba.View, bb.View, bbias.View, bc.View, g);
+            // Planned for a larger multiply, as a layer's workspace is for its largest.
+            using var ws = d.Gemm.CreateWorkspace(GemmGeometry.Create(m + 3, n + 5, k + 1, ta, tb));
+            d.Gemm.Gemm(ba.View, bb.View, bbias.View, bc.View, g, ws);
             Check.Close(Reference.Gemm(a, b, bias, g, c0), Down(d, bc, m * n), what: $"gemm {m}x{n}x{k} ta={ta} tb={tb} acc={acc}");
         }
     }

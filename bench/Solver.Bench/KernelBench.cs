@@ -1,0 +1,71 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Solver.Kernels;
+
+namespace Solver.Bench;
+
+public sealed record KernelRow(string Kernel, string Variant, double Milliseconds, double Gflops);
+
+/// <summary>
+/// Convolution (Model 4's two layers, batch 128) and a 512 GEMM: the earlier ILGPU kernels, the register-blocked ones,
+/// and plain C# loops as the scalar ceiling, interleaved.
+/// </summary>
+public static class KernelBench
+{
+    public static List<KernelRow> Run(ComputeDevice d, int rounds)
+    {
+        var rows = new List<KernelRow>();
+        var a = d.Accelerator;
+        var oldForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(PlaneConvKernels.Forward);
+        var oldInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(PlaneConvKernels.BackwardInput);
+        var oldWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(PlaneConvKernels.BackwardWeights);
+        var oldGemm = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int>(RowGemmKernels.Gemm);
+        var rng = new Random(1);
+        float[] Random(int n) => Enumerable.Range(0, n).Select(_ => rng.NextSingle()).ToArray();
+        Action Sync(Action run) => () => { run(); d.Synchronize(); };
+
+        foreach (var (name, g) in new[] { ("conv 1->8 3x3 on 45x45", ConvGeometry.Create(128, 1, 45, 45, 8, 3, 3, 1, 0)), ("conv 8->12 5x5 on 21x21", ConvGeometry.Create(128, 8, 21, 21, 12, 5, 5, 1, 0)) })
+        {
+            var hx = Random(g.InputLength); var hw = Random(g.WeightLength); var hb = Random(g.Cout); var hy = new float[g.OutputLength];
+            using var x = d.Allocate(g.InputLength); using var w = d.Allocate(g.WeightLength); using var b = d.Allocate(g.Cout);
+            using var y = d.Allocate(g.OutputLength); using var dx = d.Allocate(g.InputLength); using var dw = d.Allocate(g.WeightLength);
+            using var ws = d.Conv.CreateWorkspace(g);
+            x.View.CopyFromCPU(hx); w.View.CopyFromCPU(hw); b.View.CopyFromCPU(hb); y.View.CopyFromCPU(Random(g.OutputLength));
+            var outGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cout, g.OH, g.OW);
+            var inGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cin, g.H, g.W);
+            var wGrid = TileGrid.For(WorkShape.Coarse, g.Cout * g.Cin, g.KH, g.KW);
+            var runs = new (string, string, Action)[]
+            {
+                ("forward", "plane per thread (before)", Sync(() => oldForward(d.Stream, outGrid.ThreadCount, x.View, w.View, b.View, y.View, g, outGrid, 1))),
+                ("forward", "register-blocked (now)", Sync(() => d.Conv.Forward(x.View, w.View, b.View, y.View, g, ws))),
+                ("forward", "plain C# loop (ceiling)", () => PlainForward.Run(hx, hw, hb, hy, g)),
+                ("backward-input", "plane per thread (before)", Sync(() => oldInput(d.Stream, inGrid.ThreadCount, y.View, w.View, dx.View, g, inGrid))),
+                ("backward-input", "register-blocked (now)", Sync(() => d.Conv.BackwardInput(y.View, w.View, dx.View, g, ws))),
+                ("backward-weights", "plane per thread (before)", Sync(() => oldWeights(d.Stream, wGrid.ThreadCount, x.View, y.View, dw.View, g, wGrid))),
+                ("backward-weights", "register-blocked (now)", Sync(() => d.Conv.BackwardWeights(x.View, y.View, dw.View, g, ws))),
+            };
+            var med = Measure.Interleaved(rounds, runs.Select(r => r.Item3).ToArray());
+            for (int i = 0; i < runs.Length; i++)
+                rows.Add(new KernelRow($"{name}, {runs[i].Item1}", runs[i].Item2, med[i] * 1000, g.ForwardFlops / med[i] / 1e9));
+        }
+
+        const int size = 512;
+        var gg = GemmGeometry.Create(size, size, size, false, false);
+        var ha = Random(size * size); var hbm = Random(size * size); var hc = new float[size * size];
+        using var ga = d.Allocate(size * size); using var gb = d.Allocate(size * size); using var gc = d.Allocate(size * size);
+        ga.View.CopyFromCPU(ha); gb.View.CopyFromCPU(hbm);
+        using var gws = d.Gemm.CreateWorkspace(gg);
+        using var noBias = d.Allocate(1);
+        var rowGrid = TileGrid.Create(1, size, size, 1, size);
+        var gemmRuns = new (string, Action)[]
+        {
+            ("dot product per element (before)", Sync(() => oldGemm(d.Stream, rowGrid.ThreadCount, ga.View, gb.View, noBias.View, gc.View, gg, rowGrid, 0))),
+            ("register-blocked (now)", Sync(() => d.Gemm.Gemm(ga.View, gb.View, null, gc.View, gg, gws))),
+            ("plain C# loop (ceiling)", () => PlainGemm.Run(ha, hbm, hc, size, size, size)),
+        };
+        var gmed = Measure.Interleaved(rounds, gemmRuns.Select(r => r.Item2).ToArray());
+        for (int i = 0; i < gemmRuns.Length; i++)
+            rows.Add(new KernelRow("GEMM 512x512x512", gemmRuns[i].Item1, gmed[i] * 1000, gg.Flops / gmed[i] / 1e9));
+        return rows;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Solver.Kernels;
+using Solver.Layers;
+using Solver.Trainer;
+
+namespace Solver.Bench;
+
+public sealed record TrainingRow(string Model, int Batch, double Images, double? TorchImages, long DeviceBytes, long StepAllocations, double? TorchPeakMib);
+
+/// <summary>
+/// Full training steps (forward, softmax cross-entropy, backward, SGD) of a config's model on synthetic symbol-like
+/// batches, against PyTorch running the identical model, batch and thread count (scripts/torch_bench.py), alternating
+/// round by round. Medians of the rounds.
+/// </summary>
+public static class TrainingBench
+{
+    /// <summary>cpu or cuda: where the PyTorch peer runs.</summary>
+    public static string TorchDevice { get; set; } = "cpu";
+
+    public static TrainingRow Run(ComputeDevice d, string configPath, int rounds, int steps, string? python, TextWriter log)
+    {
+        var config = TrainerConfig.Load(configPath);
+        int classes = config.Data.Classes.Count, batch = config.BatchSize;
+        long before = d.AllocatedBytes;
+        using var net = config.Model.Build(classes);
+        net.ComputeInputGradient = false;
+        net.Build(d, batch, [.. config.Model.Input]);
+        Init.Apply(net, Init.Parse(config.Model.Init), 1);
+        using var loss = new SoftmaxCrossEntropyLoss(d, batch, classes);
+        using var sgd = new Sgd(net.Parameters, config.Optimizer.Lr, config.Optimizer.Momentum, config.Optimizer.WeightDecay, config.Optimizer.Nesterov);
+        using var input = Tensor.Zeros(d, [batch, .. config.Model.Input]);
+        long deviceBytes = d.AllocatedBytes - before;
+
+        var rng = new Random(1);
+        var x = new float[input.Length];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextDouble() < 0.1 ? rng.NextSingle() : 0f;
+        var labels = Enumerable.Range(0, batch).Select(_ => rng.Next(classes)).ToArray();
+        void Step()
+        {
+            input.CopyFrom(x);
+            loss.SetLabels(labels);
+            loss.Compute(net.Forward(input, batch), batch);
+            net.Backward(loss.LogitsGrad, batch);
+            sgd.Step();
+            loss.ReadStats(); // the one scalar read per step, as the trainer makes
+        }
+
+        for (int i = 0; i < 3; i++) Step(); // compile and warm up
+        long allocationsBefore = d.Allocations;
+        var ours = new List<double>();
+        var torch = new List<double>();
+        double? torchPeak = null;
+        for (int round = 0; round < rounds; round++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++) Step();
+            ours.Add(batch * steps / sw.Elapsed.TotalSeconds);
+            if (python is not null && Torch(python, configPath, steps, log) is { } t)
+            {
+                torch.Add(t.Images);
+                torchPeak = Math.Max(torchPeak ?? 0, t.PeakMib);
+            }
+        }
+        long stepAllocations = d.Allocations - allocationsBefore;
+        return new TrainingRow(config.Name, batch, Measure.Median(ours), torch.Count > 0 ? Measure.Median(torch) : null, deviceBytes, stepAllocations, torchPeak);
+    }
+
+    private static (double Images, double PeakMib)? Torch(string python, string configPath, int steps, TextWriter log)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "scripts", "torch_bench.py");
+        if (!File.Exists(script)) script = Path.GetFullPath(Path.Combine("scripts", "torch_bench.py"));
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The same device kind as ours: PyTorch on CUDA when we run on a GPU, on the CPU with our thread count otherwise.
+        string device = TorchDevice;
+        foreach (var a in new[] { script, "--config", configPath, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture), "--device", device })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd(), error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            log.WriteLine($"PyTorch peer failed ({python}): {error.Trim().Split('\n').LastOrDefault()}");
+            return null;
+        }
+        using var json = JsonDocument.Parse(output.Trim().Split('\n').Last());
+        return (json.RootElement.GetProperty("images_per_second").GetDouble(), json.RootElement.GetProperty("peak_rss_mib").GetDouble());
+    }
+}
