@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -38,21 +39,25 @@ public static class ConvKernels
         var tile = grid.At(thread);
         int blocks = (g.Cout + 3) / 4;
         int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
-        int s = g.Stride;
-        float b0 = hasBias != 0 ? b[c0] : 0f;
-        float b1 = hasBias != 0 && c0 + 1 < g.Cout ? b[c0 + 1] : 0f;
-        float b2 = hasBias != 0 && c0 + 2 < g.Cout ? b[c0 + 2] : 0f;
-        float b3 = hasBias != 0 && c0 + 3 < g.Cout ? b[c0 + 3] : 0f;
+        var bias = hasBias != 0 ? BiasQuad(b, c0, g.Cout) : new Quad();
+        int plane = g.OH * g.OW;
         for (int oh = tile.Row0; oh < tile.Row1; oh++)
         {
-            int ih0 = oh * s - g.Pad;
+            int ih0 = oh - g.Pad;
             bool rowsInside = ih0 >= 0 && ih0 + g.KH <= g.H;
             for (int blk = tile.Col0; blk < tile.Col1; blk++)
             {
-                int ow0 = blk * 4, iw0 = ow0 * s - g.Pad;
-                bool sliding = s == 1 && rowsInside && iw0 >= 0 && iw0 + 3 + g.KW <= g.W;
-                float a00 = b0, a01 = b0, a02 = b0, a03 = b0, a10 = b1, a11 = b1, a12 = b1, a13 = b1;
-                float a20 = b2, a21 = b2, a22 = b2, a23 = b2, a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+                int ow0 = blk * 4, iw0 = ow0 - g.Pad;
+                int at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0;
+                if (g.Stride != 1 || !rowsInside || iw0 < 0 || iw0 + 3 + g.KW > g.W)
+                {
+                    ForwardEdgeBlock(x, wq, y, g, n, cb, oh, ow0, bias, at);
+                    continue;
+                }
+                // The hot loop holds only its own loads and sixteen accumulators, and calls nothing, so that the JIT
+                // keeps the accumulators in registers (edge blocks and stores live in helpers for that reason).
+                float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
+                float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
                 for (int ci = 0; ci < g.Cin; ci++)
                 {
                     int xPlane = (n * g.Cin + ci) * g.H;
@@ -60,37 +65,72 @@ public static class ConvKernels
                     {
                         int wAt = (ci * g.KH + kh) * g.KW * blocks + cb;
                         int xi = (xPlane + ih0 + kh) * g.W + iw0;
-                        float x0 = 0f, x1 = 0f, x2 = 0f, x3 = 0f, next0 = 0f, next1 = 0f, next2 = 0f;
-                        if (sliding) { next0 = x[xi]; next1 = x[xi + 1]; next2 = x[xi + 2]; }
+                        float x0 = x[xi], x1 = x[xi + 1], x2 = x[xi + 2];
                         for (int kw = 0; kw < g.KW; kw++)
                         {
-                            if (sliding)
-                            {
-                                x0 = next0; x1 = next1; x2 = next2; x3 = x[xi + kw + 3];
-                                next0 = x1; next1 = x2; next2 = x3;
-                            }
-                            else
-                            {
-                                x0 = Pixel(x, xPlane, ih0 + kh, iw0 + kw, g.H, g.W);
-                                x1 = Pixel(x, xPlane, ih0 + kh, iw0 + s + kw, g.H, g.W);
-                                x2 = Pixel(x, xPlane, ih0 + kh, iw0 + 2 * s + kw, g.H, g.W);
-                                x3 = Pixel(x, xPlane, ih0 + kh, iw0 + 3 * s + kw, g.H, g.W);
-                            }
+                            float x3 = x[xi + kw + 3];
                             var q = wq[wAt + kw * blocks];
                             a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
                             a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
                             a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
                             a30 += q.D * x0; a31 += q.D * x1; a32 += q.D * x2; a33 += q.D * x3;
+                            x0 = x1; x1 = x2; x2 = x3;
                         }
                     }
                 }
-                int room = g.OW - ow0, at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0, plane = g.OH * g.OW;
-                Store(y, at, room, a00, a01, a02, a03);
-                if (c0 + 1 < g.Cout) Store(y, at + plane, room, a10, a11, a12, a13);
-                if (c0 + 2 < g.Cout) Store(y, at + 2 * plane, room, a20, a21, a22, a23);
-                if (c0 + 3 < g.Cout) Store(y, at + 3 * plane, room, a30, a31, a32, a33);
+                StoreBlock(y, at, plane, g.OW - ow0, g.Cout - c0, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
+    }
+
+    private static Quad BiasQuad(ArrayView<float> b, int c0, int count) =>
+        new(b[c0], c0 + 1 < count ? b[c0 + 1] : 0f, c0 + 2 < count ? b[c0 + 2] : 0f, c0 + 3 < count ? b[c0 + 3] : 0f);
+
+    /// <summary>A forward block that reaches past an edge or strides: every pixel load checked.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ForwardEdgeBlock(ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> y, ConvGeometry g,
+        int n, int cb, int oh, int ow0, Quad bias, int at)
+    {
+        int blocks = (g.Cout + 3) / 4, s = g.Stride;
+        int ih0 = oh * s - g.Pad, iw0 = ow0 * s - g.Pad;
+        float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
+        float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
+        for (int ci = 0; ci < g.Cin; ci++)
+        {
+            int xPlane = (n * g.Cin + ci) * g.H;
+            for (int kh = 0; kh < g.KH; kh++)
+            {
+                int wAt = (ci * g.KH + kh) * g.KW * blocks + cb;
+                for (int kw = 0; kw < g.KW; kw++)
+                {
+                    float x0 = Pixel(x, xPlane, ih0 + kh, iw0 + kw, g.H, g.W);
+                    float x1 = Pixel(x, xPlane, ih0 + kh, iw0 + s + kw, g.H, g.W);
+                    float x2 = Pixel(x, xPlane, ih0 + kh, iw0 + 2 * s + kw, g.H, g.W);
+                    float x3 = Pixel(x, xPlane, ih0 + kh, iw0 + 3 * s + kw, g.H, g.W);
+                    var q = wq[wAt + kw * blocks];
+                    a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
+                    a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
+                    a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
+                    a30 += q.D * x0; a31 += q.D * x1; a32 += q.D * x2; a33 += q.D * x3;
+                }
+            }
+        }
+        StoreBlock(y, at, g.OH * g.OW, g.OW - ow0, g.Cout - (cb * 4), a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+    }
+
+    /// <summary>
+    /// A 4 x 4 block: four rows <paramref name="rowStride"/> apart of four consecutive values, clipped to the
+    /// <paramref name="room"/> values left in a row and the <paramref name="rows"/> rows that exist.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreBlock(ArrayView<float> y, int at, int rowStride, int room, int rows,
+        float a00, float a01, float a02, float a03, float a10, float a11, float a12, float a13,
+        float a20, float a21, float a22, float a23, float a30, float a31, float a32, float a33)
+    {
+        Store(y, at, room, a00, a01, a02, a03);
+        if (rows > 1) Store(y, at + rowStride, room, a10, a11, a12, a13);
+        if (rows > 2) Store(y, at + 2 * rowStride, room, a20, a21, a22, a23);
+        if (rows > 3) Store(y, at + 3 * rowStride, room, a30, a31, a32, a33);
     }
 
     /// <summary>
