@@ -15,7 +15,7 @@ import time
 import torch
 from torch import nn
 
-from torch_reference import build, init_
+from torch_reference import build, init_, optimizer
 
 
 def main():
@@ -37,8 +37,7 @@ def main():
     init_(net, cfg["model"].get("init", "glorot_uniform"))
     net = net.to(dev)
     o = cfg.get("optimizer", {})
-    opt = torch.optim.SGD(net.parameters(), lr=o.get("lr", 0.01), momentum=o.get("momentum", 0.0),
-                          weight_decay=o.get("weight_decay", 0.0), nesterov=o.get("nesterov", False))
+    opt = optimizer(net, o)
     batch = cfg["batch_size"]
     shape = [batch] + list(cfg["model"].get("input", [1, 45, 45]))
     x = ((torch.rand(shape) < 0.1).float() * torch.rand(shape)).to(dev)

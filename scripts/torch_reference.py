@@ -73,6 +73,17 @@ def init_(net, kind):
                 nn.init.zeros_(m.bias)
 
 
+def optimizer(net, o):
+    """torch.optim.SGD, Adam or AdamW with the config's settings."""
+    kind = o.get("type", "sgd")
+    if kind in ("adam", "adamw"):
+        cls = torch.optim.AdamW if kind == "adamw" else torch.optim.Adam
+        return cls(net.parameters(), lr=o.get("lr", 0.01), betas=tuple(o.get("betas", [0.9, 0.999])),
+                   eps=o.get("eps", 1e-8), weight_decay=o.get("weight_decay", 0.0))
+    return torch.optim.SGD(net.parameters(), lr=o.get("lr", 0.01), momentum=o.get("momentum", 0.0),
+                           weight_decay=o.get("weight_decay", 0.0), nesterov=o.get("nesterov", False))
+
+
 def evaluate(net, x, y, batch=1024):
     net.eval()
     correct, loss = 0, 0.0
@@ -103,8 +114,7 @@ def main():
     net = build(cfg["model"], len(classes))
     init_(net, cfg["model"].get("init", "glorot_uniform"))
     o = cfg.get("optimizer", {})
-    opt = torch.optim.SGD(net.parameters(), lr=o.get("lr", 0.01), momentum=o.get("momentum", 0.0),
-                          weight_decay=o.get("weight_decay", 0.0), nesterov=o.get("nesterov", False))
+    opt = optimizer(net, o)
     batch, epochs = cfg["batch_size"], args.epochs or cfg["epochs"]
     gen = torch.Generator().manual_seed(cfg.get("seed", 1))
     times = []

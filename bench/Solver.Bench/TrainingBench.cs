@@ -29,7 +29,7 @@ public static class TrainingBench
         net.Build(d, batch, [.. config.Model.Input]);
         Init.Apply(net, Init.Parse(config.Model.Init), 1);
         using var loss = new SoftmaxCrossEntropyLoss(d, batch, classes);
-        using var sgd = new Sgd(net.Parameters, config.Optimizer.Lr, config.Optimizer.Momentum, config.Optimizer.WeightDecay, config.Optimizer.Nesterov);
+        using var optimizer = config.Optimizer.Create(net.Parameters);
         using var input = Tensor.Zeros(d, [batch, .. config.Model.Input]);
         long deviceBytes = d.AllocatedBytes - before;
 
@@ -43,7 +43,7 @@ public static class TrainingBench
             loss.SetLabels(labels);
             loss.Compute(net.Forward(input, batch), batch);
             net.Backward(loss.LogitsGrad, batch);
-            sgd.Step();
+            optimizer.Step();
             loss.ReadStats(); // the one scalar read per step, as the trainer makes
         }
 

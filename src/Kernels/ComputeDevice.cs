@@ -20,6 +20,7 @@ public sealed class ComputeDevice : IDisposable
     private ActivationOps? activation;
     private SoftmaxCrossEntropyOps? softmaxCrossEntropy;
     private SgdOps? sgd;
+    private AdamOps? adam;
 
     private ComputeDevice(Context context, Accelerator accelerator, WorkShape shape, string name)
     {
@@ -50,6 +51,7 @@ public sealed class ComputeDevice : IDisposable
     public ActivationOps Activation => activation ??= new ActivationOps(this);
     public SoftmaxCrossEntropyOps SoftmaxCrossEntropy => softmaxCrossEntropy ??= new SoftmaxCrossEntropyOps(this);
     public SgdOps Sgd => sgd ??= new SgdOps(this);
+    public AdamOps Adam => adam ??= new AdamOps(this);
 
     /// <summary>The line every tool prints at start.</summary>
     public string Description =>
@@ -152,7 +154,7 @@ public sealed class ComputeDevice : IDisposable
 
     public void Dispose()
     {
-        conv = null; pool = null; gemm = null; activation = null; softmaxCrossEntropy = null; sgd = null;
+        conv = null; pool = null; gemm = null; activation = null; softmaxCrossEntropy = null; sgd = null; adam = null;
         dummy.Dispose();
         Accelerator.Dispose();
         context.Dispose();

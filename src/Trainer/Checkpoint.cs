@@ -4,7 +4,7 @@ using Solver.Layers;
 namespace Solver.Trainer;
 
 /// <summary>
-/// Everything needed to continue a run exactly: weights, SGD velocities, the position (epoch and batch), the
+/// Everything needed to continue a run exactly: weights, the optimizer's state, the position (epoch and batch), the
 /// partial epoch's running sums and the metrics so far. One safetensors file, written atomically.
 /// </summary>
 public sealed class Checkpoint
@@ -20,28 +20,32 @@ public sealed class Checkpoint
     public double RunningSeconds { get; set; }
     public List<EpochMetrics> History { get; set; } = [];
     public string ConfigHash { get; set; } = "";
+    /// <summary>The optimizer's step count (Adam's bias correction needs it to resume exactly).</summary>
+    public long OptimizerSteps { get; set; }
 
-    public static void Save(string path, Checkpoint state, Sequential net, Sgd sgd)
+    public static void Save(string path, Checkpoint state, Sequential net, Optimizer optimizer)
     {
         var tensors = net.StateDict().Values.Select(t => t with { Name = "model." + t.Name })
-            .Concat(sgd.State.Select(s => new NamedTensor("sgd." + s.Name, s.Velocity.Shape, s.Velocity.ToArray())));
+            .Concat(optimizer.State.Select(s => new NamedTensor(s.Name, s.Value.Shape, s.Value.ToArray())));
+        state.OptimizerSteps = optimizer.Steps;
         var meta = new Dictionary<string, string> { ["state"] = JsonSerializer.Serialize(state, TrainerConfig.JsonOptions) };
         SafeTensors.Write(path, tensors, meta);
     }
 
-    public static Checkpoint Load(string path, Sequential net, Sgd sgd)
+    public static Checkpoint Load(string path, Sequential net, Optimizer optimizer)
     {
         var file = SafeTensors.Read(path);
         if (!file.Metadata.TryGetValue("state", out var json)) throw new InvalidDataException($"{path}: not a Solver checkpoint");
         var state = JsonSerializer.Deserialize<Checkpoint>(json, TrainerConfig.JsonOptions) ?? throw new InvalidDataException($"{path}: empty state");
         var model = file.Tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key[6..], kv => kv.Value with { Name = kv.Key[6..] });
         net.LoadStateDict(model);
-        foreach (var (name, velocity) in sgd.State)
+        foreach (var (name, tensor) in optimizer.State)
         {
-            if (!file.Tensors.TryGetValue("sgd." + name, out var v) || v.Data.Length != velocity.Length)
-                throw new InvalidDataException($"{path}: optimizer state for '{name}' is missing or misshapen");
-            velocity.CopyFrom(v.Data);
+            if (!file.Tensors.TryGetValue(name, out var v) || v.Data.Length != tensor.Length)
+                throw new InvalidDataException($"{path}: optimizer state '{name}' is missing or misshapen (was the run made with another optimizer?)");
+            tensor.CopyFrom(v.Data);
         }
+        optimizer.Steps = state.OptimizerSteps;
         return state;
     }
 }

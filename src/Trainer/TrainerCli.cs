@@ -77,8 +77,8 @@ public static class TrainerCli
             using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
             using var net = config.Model.Build(config.Data.Classes.Count);
             net.Build(device, 1, [.. config.Model.Input]);
-            using var sgd = new Sgd(net.Parameters, config.Optimizer.Lr, config.Optimizer.Momentum);
-            var state = Checkpoint.Load(Path.Combine(run, Checkpoint.FileName), net, sgd);
+            using var optimizer = config.Optimizer.Create(net.Parameters);
+            var state = Checkpoint.Load(Path.Combine(run, Checkpoint.FileName), net, optimizer);
             var path = parse.GetValue(weightsOut) ?? Path.Combine(run, "model.safetensors");
             ModelWeights.Save(path, net, config.Data.Classes, config.Model, new Dictionary<string, string> { ["config"] = config.ToJson(), ["epochs"] = state.History.Count.ToString() });
             stdout.WriteLine($"wrote {path} (after {state.History.Count} epochs)");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Solver.Layers;
 using System.Text.Json.Serialization;
 
 namespace Solver.Trainer;
@@ -126,18 +127,30 @@ public sealed class OptimizerConfig
     public float Momentum { get; set; }
     public float WeightDecay { get; set; }
     public bool Nesterov { get; set; }
+    /// <summary>adam, adamw: the moment decay rates and the denominator's epsilon.</summary>
+    public float[] Betas { get; set; } = [0.9f, 0.999f];
+    public float Eps { get; set; } = 1e-8f;
     public ScheduleConfig? Schedule { get; set; }
+
+    public Optimizer Create(IReadOnlyList<Parameter> parameters) => Type switch
+    {
+        "adam" or "adamw" => new Adam(parameters, Lr, Betas[0], Betas[1], Eps, WeightDecay, decoupled: Type == "adamw"),
+        _ => new Sgd(parameters, Lr, Momentum, WeightDecay, Nesterov),
+    };
 
     /// <summary>The learning rate of a 0-based epoch out of <paramref name="epochs"/>.</summary>
     public float LearningRate(int epoch, int epochs) => Schedule?.Factor(epoch, epochs) * Lr ?? Lr;
 
     public void Validate(Action<bool, string> require)
     {
-        require(Type == "sgd", $"optimizer.type '{Type}' is not supported; use sgd");
+        require(Type is "sgd" or "adam" or "adamw", $"optimizer.type '{Type}' is not supported; use sgd, adam or adamw");
         require(float.IsFinite(Lr) && Lr > 0 && Lr < 100, $"optimizer.lr must be in (0, 100), got {Lr}");
         require(Momentum is >= 0 and < 1, $"optimizer.momentum must be in [0, 1), got {Momentum}");
         require(WeightDecay is >= 0 and < 1, $"optimizer.weight_decay must be in [0, 1), got {WeightDecay}");
         require(!Nesterov || Momentum > 0, "optimizer.nesterov needs momentum > 0");
+        require(Type == "sgd" || (Momentum == 0 && !Nesterov), "optimizer.momentum and nesterov belong to sgd; adam uses betas");
+        require(Betas is { Length: 2 } && Betas.All(b => b is >= 0 and < 1), "optimizer.betas must be two numbers in [0, 1)");
+        require(Eps is > 0 and < 1, $"optimizer.eps must be in (0, 1), got {Eps}");
         Schedule?.Validate(require);
     }
 }

@@ -51,7 +51,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             log($"init: weights from {path}");
         }
         using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes);
-        using var sgd = new Sgd(net.Parameters, config.Optimizer.Lr, config.Optimizer.Momentum, config.Optimizer.WeightDecay, config.Optimizer.Nesterov);
+        using var optimizer = config.Optimizer.Create(net.Parameters);
         using var input = Tensor.Zeros(device, [batch, .. config.Model.Input]);
         log($"model: {net.Describe()}, {net.ParameterCount} parameters");
 
@@ -60,7 +60,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
         if (resume)
         {
             if (!File.Exists(checkpointPath)) throw new ConfigException($"--resume: no checkpoint at {checkpointPath}");
-            var loaded = Checkpoint.Load(checkpointPath, net, sgd);
+            var loaded = Checkpoint.Load(checkpointPath, net, optimizer);
             if (loaded.ConfigHash != state.ConfigHash)
                 throw new ConfigException($"--resume: {checkpointPath} was made with a different config (only epochs may change)");
             state = loaded;
@@ -75,14 +75,14 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
         for (int epoch = state.Epoch; epoch < config.Epochs; epoch++)
         {
             var order = Shuffle(split.Train, config.Seed, epoch);
-            sgd.LearningRate = config.Optimizer.LearningRate(epoch, config.Epochs);
+            optimizer.LearningRate = config.Optimizer.LearningRate(epoch, config.Epochs);
             var clock = Stopwatch.StartNew();
             for (int b = state.Batch; b < batches; b++)
             {
                 if (cancel.IsCancellationRequested)
                 {
                     state.Epoch = epoch; state.Batch = b; state.RunningSeconds += clock.Elapsed.TotalSeconds;
-                    Checkpoint.Save(checkpointPath, state, net, sgd);
+                    Checkpoint.Save(checkpointPath, state, net, optimizer);
                     log($"interrupted at epoch {epoch + 1}, batch {b}: checkpoint saved to {checkpointPath}; continue with --resume");
                     return new TrainingResult(true, state.History, null, outDir);
                 }
@@ -95,7 +95,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
                 loss.SetLabels(labels.AsSpan(0, n));
                 loss.Compute(net.Forward(input, n), n);
                 net.Backward(loss.LogitsGrad, n);
-                sgd.Step();
+                optimizer.Step();
                 var (l, c) = loss.ReadStats();
                 if (!float.IsFinite(l))
                     throw new TrainingDivergedException($"the loss became {l} at epoch {epoch + 1}, batch {b + 1}; lower the learning rate. " +
@@ -122,7 +122,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             state.Epoch = epoch + 1; state.Batch = 0;
             state.RunningLoss = 0; state.RunningCorrect = 0; state.RunningSeen = 0; state.RunningSeconds = 0;
             MetricsFile.Write(Path.Combine(outDir, "metrics.csv"), state.History);
-            Checkpoint.Save(checkpointPath, state, net, sgd);
+            Checkpoint.Save(checkpointPath, state, net, optimizer);
             log(FormattableString.Invariant($"epoch {row.Epoch}/{config.Epochs}: train loss {row.TrainLoss:F4} acc {row.TrainAccuracy * 100:F2}% | val loss {row.ValLoss:F4} acc {row.ValAccuracy * 100:F2}% | {row.Seconds:F1} s, {row.ImagesPerSecond:F0} img/s"));
         }
 

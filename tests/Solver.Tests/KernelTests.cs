@@ -188,4 +188,41 @@ public class KernelTests
             Check.Close(ew, Down(d, bw, n), what: "sgd weights");
         }
     }
+
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Adam_steps_match_pytorch_formula(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(7);
+        int n = 3000;
+        foreach (var (wd, decoupled) in new[] { (0f, false), (1e-2f, false), (1e-2f, true) })
+        {
+            var w = Check.Random(rng, n); var m = new float[n]; var v = new float[n];
+            using var bw = Up(d, w); using var bm = Up(d, m); using var bv = Up(d, v);
+            double[] rw = w.Select(x => (double)x).ToArray(), rm = new double[n], rv = new double[n];
+            const float lr = 0.01f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+            for (int t = 1; t <= 3; t++)
+            {
+                var g = Check.Random(rng, n);
+                using var bg = Up(d, g);
+                d.Adam.Step(bw.View, bg.View, bm.View, bv.View, new AdamSettings
+                {
+                    LearningRate = lr, Beta1 = b1, Beta2 = b2, Epsilon = eps, WeightDecay = wd,
+                    Correction1 = (float)(1 - Math.Pow(b1, t)), Correction2 = (float)(1 - Math.Pow(b2, t)), Decoupled = decoupled ? 1 : 0,
+                });
+                for (int i = 0; i < n; i++)
+                {
+                    // torch.optim.Adam / AdamW, step t.
+                    double gi = g[i];
+                    if (decoupled) rw[i] *= 1 - lr * wd; else gi += wd * rw[i];
+                    rm[i] = b1 * rm[i] + (1 - b1) * gi;
+                    rv[i] = b2 * rv[i] + (1 - b2) * gi * gi;
+                    rw[i] -= lr * (rm[i] / (1 - Math.Pow(b1, t))) / (Math.Sqrt(rv[i] / (1 - Math.Pow(b2, t))) + eps);
+                }
+            }
+            Check.Close(rm.Select(x => (float)x).ToArray(), Down(d, bm, n), what: $"adam m wd={wd} decoupled={decoupled}");
+            Check.Close(rv.Select(x => (float)x).ToArray(), Down(d, bv, n), what: $"adam v wd={wd} decoupled={decoupled}");
+            Check.Close(rw.Select(x => (float)x).ToArray(), Down(d, bw, n), what: $"adam weights wd={wd} decoupled={decoupled}");
+        }
+    }
 }

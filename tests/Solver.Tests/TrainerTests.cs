@@ -128,6 +128,9 @@ public sealed class TrainerTests : IDisposable
     [InlineData("LAYER:{ \"type\": \"maxpool2d\", \"kernel\": 3 }, { \"type\": \"flatten\" }, { \"type\": \"linear\", \"in_features\": 9, \"out_features\": 5 }", "expected input [9], got [196]")]
     [InlineData("DATA:does/not/exist", "data path not found")]
     [InlineData("BATCH:-4", "batch_size")]
+    [InlineData("OPT:{ \"type\": \"rmsprop\" }", "use sgd, adam or adamw")]
+    [InlineData("OPT:{ \"type\": \"adam\", \"momentum\": 0.9 }", "adam uses betas")]
+    [InlineData("OPT:{ \"type\": \"adam\", \"betas\": [0.9] }", "optimizer.betas")]
     public void Config_errors_exit_non_zero_with_a_message_naming_the_problem(string config, string expected)
     {
         var data = TinyData.WriteFolder(Path.Combine(dir, "d"), perClass: 2, seed: 4);
@@ -136,6 +139,8 @@ public sealed class TrainerTests : IDisposable
             File.WriteAllText(path, File.ReadAllText(TinyData.Config(dir, data)).Replace("{ \"type\": \"relu\" },", config[6..] + ",", StringComparison.Ordinal));
         else if (config.StartsWith("DATA:"))
             TinyData.Write(path, File.ReadAllText(TinyData.Config(dir, config[5..])));
+        else if (config.StartsWith("OPT:"))
+            TinyData.Write(path, File.ReadAllText(TinyData.Config(dir, data)).Replace("{ \"type\": \"sgd\", \"lr\": 0.05, \"momentum\": 0.9 }", config[4..]));
         else if (config.StartsWith("BATCH:"))
             TinyData.Write(path, File.ReadAllText(TinyData.Config(dir, data)).Replace("\"batch_size\": 16", "\"batch_size\": " + config[6..]));
         else
@@ -189,11 +194,22 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(2, code);
     }
 
-    [Fact]
-    public void Resume_after_a_crash_or_an_interrupt_ends_with_the_same_weights_as_an_uninterrupted_run()
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adamw")]
+    public void Resume_after_a_crash_or_an_interrupt_ends_with_the_same_weights_as_an_uninterrupted_run(string optimizer)
     {
         var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 20, seed: 5);
         var config = TrainerCli.LoadConfig(TinyData.Config(dir, data, epochs: 3), null, null, null);
+        if (optimizer != "sgd")
+        {
+            // Adam's moments and its step count (bias correction) must survive the checkpoint too.
+            config.Optimizer.Type = optimizer;
+            config.Optimizer.Momentum = 0;
+            config.Optimizer.Nesterov = false;
+            config.Optimizer.Lr = 0.003f;
+            config.Optimizer.WeightDecay = 0.01f;
+        }
         var dataset = Dataset.Load(config.Data.Paths, config.Data.Classes, Cache);
         var split = Splitter.Split(dataset, config.Data.Split, 0);
         using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
