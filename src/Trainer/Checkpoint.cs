@@ -23,16 +23,23 @@ public sealed class Checkpoint
     /// <summary>The optimizer's step count (Adam's bias correction needs it to resume exactly).</summary>
     public long OptimizerSteps { get; set; }
 
-    public static void Save(string path, Checkpoint state, Sequential net, Optimizer optimizer)
+    /// <summary>With early stopping: the best epoch so far, its validation accuracy (the best weights are saved beside).</summary>
+    public int BestEpoch { get; set; }
+    public double BestValAccuracy { get; set; } = -1;
+
+    public static void Save(string path, Checkpoint state, Sequential net, Optimizer optimizer, IReadOnlyDictionary<string, NamedTensor>? best = null)
     {
         var tensors = net.StateDict().Values.Select(t => t with { Name = "model." + t.Name })
+            .Concat((best?.Values ?? []).Select(t => t with { Name = "best." + t.Name }))
             .Concat(optimizer.State.Select(s => new NamedTensor(s.Name, s.Value.Shape, s.Value.ToArray())));
         state.OptimizerSteps = optimizer.Steps;
         var meta = new Dictionary<string, string> { ["state"] = JsonSerializer.Serialize(state, TrainerConfig.JsonOptions) };
         SafeTensors.Write(path, tensors, meta);
     }
 
-    public static Checkpoint Load(string path, Sequential net, Optimizer optimizer)
+    public static Checkpoint Load(string path, Sequential net, Optimizer optimizer) => Load(path, net, optimizer, out _);
+
+    public static Checkpoint Load(string path, Sequential net, Optimizer optimizer, out Dictionary<string, NamedTensor>? best)
     {
         var file = SafeTensors.Read(path);
         if (!file.Metadata.TryGetValue("state", out var json)) throw new InvalidDataException($"{path}: not a Solver checkpoint");
@@ -46,6 +53,8 @@ public sealed class Checkpoint
             tensor.CopyFrom(v.Data);
         }
         optimizer.Steps = state.OptimizerSteps;
+        var saved = file.Tensors.Where(kv => kv.Key.StartsWith("best.")).ToDictionary(kv => kv.Key[5..], kv => kv.Value with { Name = kv.Key[5..] });
+        best = saved.Count > 0 ? saved : null;
         return state;
     }
 }

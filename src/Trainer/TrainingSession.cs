@@ -34,6 +34,13 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(copy.ToJson())))[..16];
     }
 
+    /// <summary>N / (classes * n_c) from the training split: rare classes weigh more, so every class counts alike.</summary>
+    public static float[] BalancedWeights(Dataset data, int[] train, int classes)
+    {
+        var counts = data.CountPerClass(train);
+        return counts.Select(n => n == 0 ? 0f : (float)train.Length / (classes * n)).ToArray();
+    }
+
     public TrainingResult Run(bool resume, CancellationToken cancel)
     {
         Directory.CreateDirectory(outDir);
@@ -50,17 +57,21 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             net.LoadStateDict(start.Tensors);
             log($"init: weights from {path}");
         }
-        using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes);
+        using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes, config.ClassWeights == "balanced" ? BalancedWeights(data, split.Train, classes) : null);
+        // Validation and test losses are plain averages, whatever the training loss weighs.
+        using var plainLoss = config.ClassWeights == "balanced" ? new SoftmaxCrossEntropyLoss(device, batch, classes) : null;
+        var evalLoss = plainLoss ?? loss;
         using var optimizer = config.Optimizer.Create(net.Parameters);
         using var input = Tensor.Zeros(device, [batch, .. config.Model.Input]);
         log($"model: {net.Describe()}, {net.ParameterCount} parameters");
 
         var checkpointPath = Path.Combine(outDir, Checkpoint.FileName);
         var state = new Checkpoint { ConfigHash = ConfigHash(config) };
+        Dictionary<string, NamedTensor>? best = null; // the best epoch's weights, with early stopping
         if (resume)
         {
             if (!File.Exists(checkpointPath)) throw new ConfigException($"--resume: no checkpoint at {checkpointPath}");
-            var loaded = Checkpoint.Load(checkpointPath, net, optimizer);
+            var loaded = Checkpoint.Load(checkpointPath, net, optimizer, out best);
             if (loaded.ConfigHash != state.ConfigHash)
                 throw new ConfigException($"--resume: {checkpointPath} was made with a different config (only epochs may change)");
             state = loaded;
@@ -82,7 +93,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
                 if (cancel.IsCancellationRequested)
                 {
                     state.Epoch = epoch; state.Batch = b; state.RunningSeconds += clock.Elapsed.TotalSeconds;
-                    Checkpoint.Save(checkpointPath, state, net, optimizer);
+                    Checkpoint.Save(checkpointPath, state, net, optimizer, best);
                     log($"interrupted at epoch {epoch + 1}, batch {b}: checkpoint saved to {checkpointPath}; continue with --resume");
                     return new TrainingResult(true, state.History, null, outDir);
                 }
@@ -108,7 +119,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
                 OnBatch?.Invoke(epoch, b + 1, batches, state.RunningLoss / state.RunningSeen, (double)state.RunningCorrect / state.RunningSeen, state.RunningSeen / Math.Max(seconds, 1e-9));
             }
             double trainSeconds = state.RunningSeconds + clock.Elapsed.TotalSeconds;
-            var val = Evaluation.Run(net, loss, input, data, split.Val);
+            var val = Evaluation.Run(net, evalLoss, input, data, split.Val);
             var row = new EpochMetrics
             {
                 Epoch = epoch + 1,
@@ -121,12 +132,33 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             state.History.Add(row);
             state.Epoch = epoch + 1; state.Batch = 0;
             state.RunningLoss = 0; state.RunningCorrect = 0; state.RunningSeen = 0; state.RunningSeconds = 0;
+            bool stop = false;
+            if (config.EarlyStopping is { } early)
+            {
+                if (row.ValAccuracy > state.BestValAccuracy)
+                {
+                    state.BestValAccuracy = row.ValAccuracy;
+                    state.BestEpoch = row.Epoch;
+                    best = net.StateDict();
+                }
+                stop = row.Epoch - state.BestEpoch >= early.Patience;
+            }
             MetricsFile.Write(Path.Combine(outDir, "metrics.csv"), state.History);
-            Checkpoint.Save(checkpointPath, state, net, optimizer);
+            Checkpoint.Save(checkpointPath, state, net, optimizer, best);
             log(FormattableString.Invariant($"epoch {row.Epoch}/{config.Epochs}: train loss {row.TrainLoss:F4} acc {row.TrainAccuracy * 100:F2}% | val loss {row.ValLoss:F4} acc {row.ValAccuracy * 100:F2}% | {row.Seconds:F1} s, {row.ImagesPerSecond:F0} img/s"));
+            if (stop)
+            {
+                log(FormattableString.Invariant($"early stopping: no better validation accuracy for {config.EarlyStopping!.Patience} epochs"));
+                break;
+            }
+        }
+        if (best is not null)
+        {
+            net.LoadStateDict(best);
+            log(FormattableString.Invariant($"weights of the best epoch, {state.BestEpoch} (val acc {state.BestValAccuracy * 100:F2}%)"));
         }
 
-        var test = Evaluation.Run(net, loss, input, data, split.Test);
+        var test = Evaluation.Run(net, evalLoss, input, data, split.Test);
         var report = ClassificationReport.Compute(data.Classes, test.Truth, test.Predicted);
         report.WriteFiles(outDir, $"{config.Name}: test report");
         ModelWeights.Save(Path.Combine(outDir, "model.safetensors"), net, data.Classes, config.Model, new Dictionary<string, string>

@@ -240,4 +240,40 @@ public sealed class TrainerTests : IDisposable
             Assert.Equal(t.Data, interrupted[name].Data);
         }
     }
+
+    [Fact]
+    public void Early_stopping_ends_the_run_and_keeps_the_best_epochs_weights()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 20, seed: 5);
+        var config = TrainerCli.LoadConfig(TinyData.Config(dir, data, epochs: 40, extra: ", \"early_stopping\": { \"patience\": 2 }, \"class_weights\": \"balanced\""), null, null, null);
+        var dataset = Dataset.Load(config.Data.Paths, config.Data.Classes, Cache);
+        var split = Splitter.Split(dataset, config.Data.Split, 0);
+        using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
+        var outDir = Path.Combine(dir, "early");
+        var lines = new List<string>();
+        var result = new TrainingSession(config, dataset, split, device, outDir, lines.Add).Run(false, CancellationToken.None);
+
+        // Three easy classes reach their best validation accuracy early; two epochs without a better one end the run.
+        Assert.InRange(result.History.Count, 3, 39);
+        int bestEpoch = result.History.Select((h, i) => (h.ValAccuracy, Epoch: i + 1)).OrderByDescending(x => x.ValAccuracy).ThenBy(x => x.Epoch).First().Epoch;
+        Assert.Equal(bestEpoch + 2, result.History.Count);
+        Assert.Contains(lines, l => l.StartsWith("early stopping"));
+        // The exported weights are the best epoch's, kept in the checkpoint beside the last epoch's.
+        var exported = SafeTensors.Read(Path.Combine(outDir, "model.safetensors")).Tensors;
+        var checkpoint = SafeTensors.Read(Path.Combine(outDir, Checkpoint.FileName)).Tensors;
+        foreach (var (name, t) in exported)
+            Assert.Equal(checkpoint["best." + name].Data, t.Data);
+    }
+
+    [Fact]
+    public void Balanced_class_weights_make_every_class_count_alike()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 10, seed: 6);
+        var dataset = Dataset.Load([data], ["bar", "cross", "ring"], Cache);
+        // 10 bars, 10 crosses and 5 rings in a training split of 25.
+        var train = Enumerable.Range(0, dataset.Count).Where(i => dataset.Labels[i] != 2 || i % 2 == 0).ToArray();
+        var counts = dataset.CountPerClass(train);
+        var w = TrainingSession.BalancedWeights(dataset, train, 3);
+        for (int c = 0; c < 3; c++) Assert.Equal(train.Length / 3.0, w[c] * counts[c], 3);
+    }
 }
