@@ -79,6 +79,20 @@ public class ReadingSearchTests
         Assert.Equal(["2", "+", "3", "=", "5"], best.Labels);
     }
 
+    [Fact]
+    public void A_times_sign_yields_to_x_in_an_equation_in_x()
+    {
+        // 2 ? - 5 = x: "2×-5=x" reads, but people solving for x do not write '×'.
+        var symbols = Enumerable.Range(0, 6).Select(i => Bar(10 * i + 2, 10, 3, 8)).ToList();
+        var predictions = new List<Prediction> { P("2", 0.99), P("times", 0.6, "x", 0.35), P("-", 0.99), P("5", 0.99), P("=", 0.99), P("x", 0.99) };
+        var best = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)))[0];
+        Assert.Equal(["2", "x", "-", "5", "=", "x"], best.Labels);
+        // With another unknown, a confident '×' stays.
+        predictions[5] = P("y", 0.99);
+        best = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)))[0];
+        Assert.Equal("times", best.Labels[1]);
+    }
+
     [Theory]
     [InlineData("x,2,-,x,=,0", "0,1")]      // a 2 written low after x is still its exponent
     [InlineData("2,x,+,3,=,7", "2")]        // a digit before the letter is a coefficient

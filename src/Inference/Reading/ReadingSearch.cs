@@ -13,6 +13,7 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="JoinCost"/> per join (two parts read as one symbol),
 ///   - <see cref="NoVariablePenalty"/> for an equation with '=' but no unknown,
 ///   - <see cref="NoEqualsPenalty"/> for letters with no '=',
+///   - <see cref="TimesBesideXPenalty"/> for a '×' beside the unknown x,
 /// and the reader tries readings best first until one parses and solves. The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
 /// (docs/results.md).
@@ -29,6 +30,8 @@ public static class ReadingSearch
     public const double NoVariablePenalty = 4.0;
     /// <summary>Cost of a reading with letters but no '=' (an expression to simplify, which people photograph less).</summary>
     public const double NoEqualsPenalty = 1.5;
+    /// <summary>Cost of a '×' in an equation whose unknown is x: people who solve for x write products without it.</summary>
+    public const double TimesBesideXPenalty = 2.0;
     private const int MaxJoinCandidates = 8;
     private const int MaxReadings = 400;
 
@@ -74,9 +77,11 @@ public static class ReadingSearch
     {
         int equals = labels.Count(l => l == "=");
         bool variable = labels.Any(l => l.Length == 1 && char.IsLetter(l[0]));
-        if (equals >= 1 && !variable) return NoVariablePenalty;
-        if (equals == 0 && variable) return NoEqualsPenalty;
-        return 0;
+        double cost = 0;
+        if (equals >= 1 && !variable) cost += NoVariablePenalty;
+        if (equals == 0 && variable) cost += NoEqualsPenalty;
+        if (labels.Contains("x") && labels.Contains("times")) cost += TimesBesideXPenalty;
+        return cost;
     }
 
     /// <summary>Every set of joins in which no symbol takes part twice (pairs i and i+1 overlap).</summary>
