@@ -44,6 +44,8 @@ def build(model_cfg, classes):
             shape = [shape[0], (shape[1] - k) // s + 1, (shape[2] - k) // s + 1]
         elif t == "relu":
             m = nn.ReLU()
+        elif t == "dropout":
+            m = nn.Dropout(l["p"])
         elif t == "flatten":
             m = nn.Flatten()
             shape = [int(np.prod(shape))]

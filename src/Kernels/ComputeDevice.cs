@@ -21,6 +21,7 @@ public sealed class ComputeDevice : IDisposable
     private SoftmaxCrossEntropyOps? softmaxCrossEntropy;
     private SgdOps? sgd;
     private AdamOps? adam;
+    private DropoutOps? dropout;
 
     private ComputeDevice(Context context, Accelerator accelerator, WorkShape shape, string name)
     {
@@ -52,6 +53,7 @@ public sealed class ComputeDevice : IDisposable
     public SoftmaxCrossEntropyOps SoftmaxCrossEntropy => softmaxCrossEntropy ??= new SoftmaxCrossEntropyOps(this);
     public SgdOps Sgd => sgd ??= new SgdOps(this);
     public AdamOps Adam => adam ??= new AdamOps(this);
+    public DropoutOps Dropout => dropout ??= new DropoutOps(this);
 
     /// <summary>The line every tool prints at start.</summary>
     public string Description =>
@@ -154,7 +156,7 @@ public sealed class ComputeDevice : IDisposable
 
     public void Dispose()
     {
-        conv = null; pool = null; gemm = null; activation = null; softmaxCrossEntropy = null; sgd = null; adam = null;
+        conv = null; pool = null; gemm = null; activation = null; softmaxCrossEntropy = null; sgd = null; adam = null; dropout = null;
         dummy.Dispose();
         Accelerator.Dispose();
         context.Dispose();

@@ -42,6 +42,23 @@ public sealed class Sequential : Module
 
     public override bool HasParameters => layers.Any(l => l.HasParameters);
 
+    /// <summary>Training (true) or evaluation mode for every layer, as PyTorch's train()/eval().</summary>
+    public void Train(bool on)
+    {
+        Training = on;
+        foreach (var l in layers) l.Training = on;
+    }
+
+    /// <summary>Where the random masks of this step come from: the run's seed and the global batch number.</summary>
+    public void SetStep(uint seed, uint step)
+    {
+        foreach (var d in layers.OfType<Dropout>())
+        {
+            d.Seed = seed;
+            d.Step = step;
+        }
+    }
+
     public int ParameterCount => (int)Parameters.Sum(p => p.Value.Length);
 
     public override Tensor Forward(Tensor x, int n)

@@ -20,6 +20,7 @@ public sealed class Evaluation
         var logits = new float[capacity * classes];
         double lossSum = 0;
         int correct = 0;
+        net.Train(false); // evaluation mode: dropout passes everything; the training loop sets it back each batch
         for (int start = 0; start < indices.Length; start += capacity)
         {
             int n = Math.Min(capacity, indices.Length - start);

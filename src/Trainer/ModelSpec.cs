@@ -14,6 +14,8 @@ public sealed class LayerSpec
     public bool? Bias { get; set; }
     public int? InFeatures { get; set; }
     public int? OutFeatures { get; set; }
+    /// <summary>dropout: the probability of zeroing an element while training.</summary>
+    public float? P { get; set; }
 
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
@@ -22,6 +24,7 @@ public sealed class LayerSpec
         ["linear"] = ["in_features", "out_features", "bias"],
         ["relu"] = [],
         ["flatten"] = [],
+        ["dropout"] = ["p"],
     };
 
     public static IEnumerable<string> Types => Allowed.Keys;
@@ -36,6 +39,7 @@ public sealed class LayerSpec
         if (Bias is not null) yield return "bias";
         if (InFeatures is not null) yield return "in_features";
         if (OutFeatures is not null) yield return "out_features";
+        if (P is not null) yield return "p";
     }
 
     internal void Validate(Action<bool, string> require, int index)
@@ -49,6 +53,7 @@ public sealed class LayerSpec
         require(Padding is null or (>= 0 and <= 64), $"{at}: padding must be between 0 and 64, got {Padding}");
         if (Type == "conv2d") require(OutChannels is not null && Kernel is not null, $"{at}: conv2d needs out_channels and kernel");
         if (Type == "maxpool2d") require(Kernel is not null, $"{at}: maxpool2d needs kernel");
+        if (Type == "dropout") require(P is >= 0 and < 1, $"{at}: dropout needs p in [0, 1)");
     }
 }
 
@@ -99,6 +104,7 @@ public sealed class ModelSpec
                 "linear" => new Linear(l.InFeatures ?? shape[0], l.OutFeatures ?? (last ? classes : throw new ShapeException($"layer {i} (linear): out_features is required except on the last linear layer")), l.Bias ?? true),
                 "relu" => new ReLU(),
                 "flatten" => new Flatten(),
+                "dropout" => l.P is >= 0 and < 1 ? new Dropout(l.P.Value) : throw new ShapeException($"layer {i} (dropout): p must be in [0, 1)"),
                 _ => throw new ShapeException($"layer {i}: unknown layer type '{l.Type}'"),
             };
             m.Name = i.ToString();

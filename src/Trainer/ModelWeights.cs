@@ -55,6 +55,7 @@ public sealed class ModelWeights
         var net = Model.Build(Classes.Count);
         net.ComputeInputGradient = false;
         net.Build(device, batchCapacity, [.. Model.Input]);
+        net.Train(false);
         try
         {
             net.LoadStateDict(Tensors);

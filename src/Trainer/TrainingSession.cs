@@ -103,6 +103,8 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
                 var augmentRng = config.Data.Augment is null ? null : new Random(unchecked(config.Seed * 7_368_787 + epoch * 1_000_003 + b));
                 data.FillBatch(order.AsSpan(b * batch, n), x, labels, config.Data.Augment, augmentRng);
                 input.CopyFrom(x.AsSpan(0, n * SymbolImage.Pixels));
+                net.Train(true);
+                net.SetStep((uint)config.Seed, (uint)(epoch * batches + b));
                 loss.SetLabels(labels.AsSpan(0, n));
                 loss.Compute(net.Forward(input, n), n);
                 net.Backward(loss.LogitsGrad, n);

@@ -121,6 +121,14 @@ public class GradientCheckTests
         CheckLayer(d, () => new Flatten(), 2, [3, 4, 5], 41);
     }
 
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Dropout_gradients(string profile)
+    {
+        var d = Devices.Get(profile);
+        // The mask is a function of (seed, step, index): fixed here, so the layer is a fixed linear map.
+        CheckLayer(d, () => new Dropout(0.4f) { Seed = 3, Step = 11 }, 3, [2, 5, 3], 42);
+    }
+
     /// <summary>
     /// Model 4's layer pattern (conv, relu, pool, conv, relu, pool, flatten, linear) through Sequential, against the
     /// same chain computed by the plain C# references. Finite differences cannot prove a deep ReLU/max net's first

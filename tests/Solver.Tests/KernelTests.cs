@@ -225,4 +225,31 @@ public class KernelTests
             Check.Close(rw.Select(x => (float)x).ToArray(), Down(d, bw, n), what: $"adam weights wd={wd} decoupled={decoupled}");
         }
     }
+
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Dropout_masks_are_seeded_scaled_and_at_the_asked_rate(string profile)
+    {
+        var d = Devices.Get(profile);
+        int n = 20000;
+        var x = Check.Random(new Random(8), n);
+        using var bx = Up(d, x); using var by = d.Allocate(n); using var mask = d.Allocate(n); using var bdx = d.Allocate(n);
+        float[] Run(uint seed, uint step)
+        {
+            d.Dropout.Forward(bx.View, by.View, mask.View, n, 0.3f, seed, step);
+            return Down(d, by, n);
+        }
+        var a = Run(1, 5);
+        // Against the plain reference: the same hash decides, kept values are scaled by 1/(1-p).
+        var expected = x.Select((v, i) => DropoutKernels.Uniform(1, 5, (uint)i) >= 0.3f ? v / 0.7f : 0f).ToArray();
+        Check.Close(expected, a, what: "dropout forward");
+        double dropped = a.Count(v => v == 0f) / (double)n;
+        Assert.InRange(dropped, 0.28, 0.32);
+        Assert.Equal(a, Run(1, 5));                     // same seed and step: same mask
+        Assert.NotEqual(a, Run(1, 6));                  // the next step draws anew
+        Assert.NotEqual(a, Run(2, 5));                  // so does another seed
+        Run(1, 5);
+        using var bdy = Up(d, x);
+        d.Dropout.Backward(bdy.View, mask.View, bdx.View, n);
+        Check.Close(expected, Down(d, bdx, n), what: "dropout backward");
+    }
 }

@@ -40,4 +40,20 @@ public class TrainingTests
         Assert.True(last < first, $"loss did not fall: {first} -> {last}");
         Assert.True(correct >= 0.99 * n, $"training accuracy {correct}/{n}");
     }
+
+    [Fact]
+    public void Dropout_acts_only_in_training_mode()
+    {
+        var d = Devices.Get("cpu-default/coarse");
+        using var net = new Sequential(new Flatten(), new Dropout(0.5f));
+        net.Build(d, 4, [1, 6, 6]);
+        var data = Enumerable.Range(1, 4 * 36).Select(i => (float)i).ToArray();
+        using var x = Tensor.FromArray(d, data, 4, 1, 6, 6);
+        net.SetStep(1, 1);
+        var trained = net.Forward(x, 4).ToArray();
+        Assert.Contains(0f, trained);
+        Assert.All(trained.Where(v => v != 0f), v => Assert.Contains(v / 2f, data));
+        net.Train(false);
+        Assert.Equal(data, net.Forward(x, 4).ToArray());
+    }
 }
