@@ -77,7 +77,9 @@ public static class SolveCli
         var evaluate = new Command("evaluate-composed",
             "Compose random linear and quadratic equations from the test split's handwritten symbols, run the whole pipeline, and report symbol accuracy and solve rate.\n\n" +
             "Example:\n  solve evaluate-composed --config configs/recognizer.json --count 400");
-        foreach (var o in new Option[] { evalConfig, evalCount, evalSeed, weights, accelerator, verbose, dump }) evaluate.Options.Add(o);
+        var damage = new Option<int>("--damage") { Description = $"photo damage: 0 none, 1 a phone photo of paper (tilt, ruled lines, uneven light, shadow, blur, noise), up to {Evaluation.PhotoDamage.MaxLevel}", DefaultValueFactory = _ => 0 };
+        damage.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v < 0 || v > Evaluation.PhotoDamage.MaxLevel) r.AddError($"--damage must be 0..{Evaluation.PhotoDamage.MaxLevel}"); });
+        foreach (var o in new Option[] { evalConfig, evalCount, evalSeed, weights, accelerator, verbose, dump, damage }) evaluate.Options.Add(o);
         evaluate.SetAction(p => exit = Guard(stderr, () =>
         {
             var config = TrainerConfig.Load(p.GetValue(evalConfig)!);
@@ -87,7 +89,7 @@ public static class SolveCli
             using var device = ComputeDevice.Create(AcceleratorChoiceParser.Resolve(p.GetValue(accelerator)));
             stdout.WriteLine(device.Description);
             using var reader = EquationReader.Open(ResolveWeights(p.GetValue(weights)), device);
-            var totals = Evaluation.ComposedEvaluation.Run(reader, data, split.Test, p.GetValue(evalCount), p.GetValue(evalSeed), p.GetValue(verbose) ? stdout : TextWriter.Null, p.GetValue(dump));
+            var totals = Evaluation.ComposedEvaluation.Run(reader, data, split.Test, p.GetValue(evalCount), p.GetValue(evalSeed), p.GetValue(verbose) ? stdout : TextWriter.Null, p.GetValue(dump), p.GetValue(damage));
             stdout.WriteLine(Evaluation.ComposedEvaluation.Format(totals));
             return 0;
         }));

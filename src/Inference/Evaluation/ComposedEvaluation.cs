@@ -11,7 +11,7 @@ public sealed record EvaluationTotals(string Kind, int Equations, int Solved, in
 /// <summary>Runs the whole pipeline on composed equations and counts symbol accuracy and exact solve rate.</summary>
 public static class ComposedEvaluation
 {
-    public static List<EvaluationTotals> Run(EquationReader reader, Dataset data, int[] testIndices, int count, int seed, TextWriter log, string? dumpDirectory = null)
+    public static List<EvaluationTotals> Run(EquationReader reader, Dataset data, int[] testIndices, int count, int seed, TextWriter log, string? dumpDirectory = null, int damage = 0)
     {
         var byClass = testIndices.GroupBy(i => data.Classes[data.Labels[i]]).ToDictionary(g => g.Key, g => g.ToList());
         var rng = new Random(seed);
@@ -21,6 +21,8 @@ public static class ComposedEvaluation
             var eq = k % 2 == 0 ? EquationComposer.Linear(rng) : EquationComposer.Quadratic(rng);
             if (eq.Labels.Any(l => !byClass.ContainsKey(l))) throw new InvalidDataException($"the test split has no images of '{eq.Labels.First(l => !byClass.ContainsKey(l))}'");
             var canvas = EquationComposer.Render(eq, data, byClass, rng, out int w, out int h);
+            // Damage from its own stream: every damage level sees the same equations.
+            canvas = PhotoDamage.Apply(canvas, damage, new Random(unchecked(seed * 7919 + k)));
             using var img = new Image<L8>(w, h);
             for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img[x, y] = new L8(canvas[y, x]);
             using var ms = new MemoryStream();
