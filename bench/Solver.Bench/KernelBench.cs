@@ -17,7 +17,7 @@ public static class KernelBench
         var rows = new List<KernelRow>();
         var a = d.Accelerator;
         var oldForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(PlaneConvKernels.Forward);
-        var oldInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(PlaneConvKernels.BackwardInput);
+        var oldInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInputStrided);
         var oldWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(PlaneConvKernels.BackwardWeights);
         var oldGemm = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int>(RowGemmKernels.Gemm);
         var rng = new Random(1);
@@ -39,7 +39,7 @@ public static class KernelBench
                 ("forward", "plane per thread (before)", Sync(() => oldForward(d.Stream, outGrid.ThreadCount, x.View, w.View, b.View, y.View, g, outGrid, 1))),
                 ("forward", "register-blocked (now)", Sync(() => d.Conv.Forward(x.View, w.View, b.View, y.View, g, ws))),
                 ("forward", "plain C# loop (ceiling)", () => PlainForward.Run(hx, hw, hb, hy, g)),
-                ("backward-input", "plane per thread (before)", Sync(() => oldInput(d.Stream, inGrid.ThreadCount, y.View, w.View, dx.View, g, inGrid))),
+                ("backward-input", "gather, plane per thread (before; kept for strides > 1)", Sync(() => oldInput(d.Stream, inGrid.ThreadCount, y.View, w.View, dx.View, g, inGrid))),
                 ("backward-input", "register-blocked (now)", Sync(() => d.Conv.BackwardInput(y.View, w.View, dx.View, g, ws))),
                 ("backward-weights", "plane per thread (before)", Sync(() => oldWeights(d.Stream, wGrid.ThreadCount, x.View, y.View, dw.View, g, wGrid))),
                 ("backward-weights", "register-blocked (now)", Sync(() => d.Conv.BackwardWeights(x.View, y.View, dw.View, g, ws))),

@@ -57,48 +57,6 @@ public static class PlaneConvKernels
         }
     }
 
-    /// <summary>
-    /// dx[n,ci,ih,iw] = sum over (co,kh,kw) that reach it of dy * w. Tiles: planes (n,ci) of H x W. A gather with a
-    /// register accumulator: measured faster here than the taps-outer order (bench/Solver.Bench).
-    /// </summary>
-    public static void BackwardInput(Index1D thread, ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx,
-        ConvGeometry g, TileGrid grid)
-    {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int n = tile.Plane / g.Cin, ci = tile.Plane - n * g.Cin;
-        for (int ih = tile.Row0; ih < tile.Row1; ih++)
-        {
-            // Taps kh with (ih + pad - kh) = oh * stride, 0 <= oh < OH: start at the residue, step by the stride,
-            // so no modulo or skipped tap is left in the inner loops.
-            int th = ih + g.Pad;
-            int khFirst = th - (g.OH - 1) * g.Stride > 0 ? th - (g.OH - 1) * g.Stride : 0;
-            khFirst += (th - khFirst) % g.Stride;
-            int khLast = th < g.KH - 1 ? th : g.KH - 1;
-            for (int iw = tile.Col0; iw < tile.Col1; iw++)
-            {
-                int tw = iw + g.Pad;
-                int kwFirst = tw - (g.OW - 1) * g.Stride > 0 ? tw - (g.OW - 1) * g.Stride : 0;
-                kwFirst += (tw - kwFirst) % g.Stride;
-                int kwLast = tw < g.KW - 1 ? tw : g.KW - 1;
-                float acc = 0f;
-                for (int co = 0; co < g.Cout; co++)
-                {
-                    int dyPlane = (n * g.Cout + co) * g.OH;
-                    int wPlane = (co * g.Cin + ci) * g.KH;
-                    for (int kh = khFirst; kh <= khLast; kh += g.Stride)
-                    {
-                        int dyRow = (dyPlane + (th - kh) / g.Stride) * g.OW;
-                        int wRow = (wPlane + kh) * g.KW;
-                        for (int kw = kwFirst; kw <= kwLast; kw += g.Stride)
-                            acc += dy[dyRow + (tw - kw) / g.Stride] * w[wRow + kw];
-                    }
-                }
-                dx[((n * g.Cin + ci) * g.H + ih) * g.W + iw] = acc;
-            }
-        }
-    }
-
     /// <summary>dw[co,ci,kh,kw] = sum over the batch and output positions of dy * x. Tiles: planes (co,ci) of KH x KW.</summary>
     public static void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw,
         ConvGeometry g, TileGrid grid)

@@ -30,7 +30,7 @@ public static class ConvKernels
 
     /// <summary>
     /// y[n,co,oh,ow] = b[co] + sum x[n,ci,oh*s-p+kh,ow*s-p+kw] * w[co,ci,kh,kw], with w packed by
-    /// <see cref="ConvPacking.ForwardWeights"/>. Tiles: planes (n, block of 4 output channels) of OH x ceil(OW/4) blocks.
+    /// <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of 4 output channels) of OH x ceil(OW/4) blocks.
     /// </summary>
     public static void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,
         ArrayView<float> y, ConvGeometry g, TileGrid grid, int hasBias)
@@ -135,7 +135,7 @@ public static class ConvKernels
 
     /// <summary>
     /// dx[n,ci,ih,iw] = sum over co, kh, kw of dy[n,co,ih+p-kh,iw+p-kw] * w[co,ci,kh,kw] at stride 1 (a full correlation
-    /// with the flipped kernel), w packed by <see cref="ConvPacking.InputGradientWeights"/>. Tiles: planes (n, block of 4
+    /// with the flipped kernel), w packed by <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of 4
     /// input channels) of H x ceil(W/4) blocks.
     /// </summary>
     public static void BackwardInput(Index1D thread, ArrayView<float> dy, ArrayView<Quad> wq, ArrayView<float> dx,

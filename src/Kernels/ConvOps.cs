@@ -39,7 +39,8 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid> backwardInputStrided;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid> backwardWeights;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry> backwardBias;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid> packForward, packInputGradient, packOutputGradient;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid> packWeights;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid> packOutputGradient;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -50,8 +51,7 @@ public sealed class ConvOps
         backwardInputStrided = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInputStrided);
         backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardWeights);
         backwardBias = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry>(ConvKernels.BackwardBias);
-        packForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid>(ConvPacking.ForwardWeights);
-        packInputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid>(ConvPacking.InputGradientWeights);
+        packWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid>(ConvPacking.Weights);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
@@ -71,7 +71,7 @@ public sealed class ConvOps
         Check(ws, g);
         var packed = ws.ForwardWeights.View;
         var chunks = Chunks(packed.Length);
-        packForward(device.Stream, chunks.ThreadCount, w, packed, g, chunks);
+        packWeights(device.Stream, chunks.ThreadCount, w, packed, g, 0, chunks);
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4);
         forward(device.Stream, grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0);
     }
@@ -87,7 +87,7 @@ public sealed class ConvOps
         }
         var packed = ws.InputGradientWeights.View;
         var chunks = Chunks(packed.Length);
-        packInputGradient(device.Stream, chunks.ThreadCount, w, packed, g, chunks);
+        packWeights(device.Stream, chunks.ThreadCount, w, packed, g, 1, chunks);
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cin + 3) / 4), g.H, (g.W + 3) / 4);
         backwardInput(device.Stream, grid.ThreadCount, dy, packed, dx, g, grid);
     }

@@ -9,35 +9,25 @@ namespace Solver.Kernels;
 /// </summary>
 public static class ConvPacking
 {
-    /// <summary>wq[(ci*taps + t)*CoB + cb] = w[4cb..4cb+3, ci, t]: the forward's four output channels of one tap.</summary>
-    public static void ForwardWeights(Index1D thread, ArrayView<float> w, ArrayView<Quad> wq, ConvGeometry g, ChunkGrid grid)
+    /// <summary>
+    /// Four channels of one weight tap as a Quad. Forward (<paramref name="acrossInputs"/> = 0): wq[(ci*taps + t)*CoB + cb]
+    /// = w[4cb..4cb+3, ci, t], four output channels. Input gradient (1): wq[(co*taps + t)*CiB + cb] = w[co, 4cb..4cb+3, t],
+    /// four input channels.
+    /// </summary>
+    public static void Weights(Index1D thread, ArrayView<float> w, ArrayView<Quad> wq, ConvGeometry g, int acrossInputs, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
-        int taps = g.KH * g.KW, blocks = (g.Cout + 3) / 4;
+        int taps = g.KH * g.KW, blocks = ((acrossInputs != 0 ? g.Cin : g.Cout) + 3) / 4;
         for (int q = grid.Start(thread); q < grid.End(thread); q++)
         {
             int cb = q % blocks, rest = q / blocks;
-            int t = rest % taps, ci = rest / taps;
+            int t = rest % taps, other = rest / taps;
             int c0 = cb * 4;
-            wq[q] = new Quad(
-                Weight(w, c0, ci, t, g.Cout, g.Cin, taps), Weight(w, c0 + 1, ci, t, g.Cout, g.Cin, taps),
-                Weight(w, c0 + 2, ci, t, g.Cout, g.Cin, taps), Weight(w, c0 + 3, ci, t, g.Cout, g.Cin, taps));
-        }
-    }
-
-    /// <summary>wq[(co*taps + t)*CiB + cb] = w[co, 4cb..4cb+3, t]: the input gradient's four input channels of one tap.</summary>
-    public static void InputGradientWeights(Index1D thread, ArrayView<float> w, ArrayView<Quad> wq, ConvGeometry g, ChunkGrid grid)
-    {
-        if (thread >= grid.ThreadCount) return;
-        int taps = g.KH * g.KW, blocks = (g.Cin + 3) / 4;
-        for (int q = grid.Start(thread); q < grid.End(thread); q++)
-        {
-            int cb = q % blocks, rest = q / blocks;
-            int t = rest % taps, co = rest / taps;
-            int c0 = cb * 4;
-            wq[q] = new Quad(
-                Weight(w, co, c0, t, g.Cout, g.Cin, taps), Weight(w, co, c0 + 1, t, g.Cout, g.Cin, taps),
-                Weight(w, co, c0 + 2, t, g.Cout, g.Cin, taps), Weight(w, co, c0 + 3, t, g.Cout, g.Cin, taps));
+            wq[q] = acrossInputs != 0
+                ? new Quad(Weight(w, other, c0, t, g.Cout, g.Cin, taps), Weight(w, other, c0 + 1, t, g.Cout, g.Cin, taps),
+                    Weight(w, other, c0 + 2, t, g.Cout, g.Cin, taps), Weight(w, other, c0 + 3, t, g.Cout, g.Cin, taps))
+                : new Quad(Weight(w, c0, other, t, g.Cout, g.Cin, taps), Weight(w, c0 + 1, other, t, g.Cout, g.Cin, taps),
+                    Weight(w, c0 + 2, other, t, g.Cout, g.Cin, taps), Weight(w, c0 + 3, other, t, g.Cout, g.Cin, taps));
         }
     }
 
