@@ -79,8 +79,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
         }
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJson());
 
-        var x = new float[batch * SymbolImage.Pixels];
-        var labels = new int[batch];
+        using var loader = new BatchLoader(data, config.Data.Augment, batch, config.Seed);
         int batches = (split.Train.Length + batch - 1) / batch;
         int totalBatches = 0;
         for (int epoch = state.Epoch; epoch < config.Epochs; epoch++)
@@ -92,16 +91,14 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             {
                 if (cancel.IsCancellationRequested)
                 {
+                    loader.Finish();
                     state.Epoch = epoch; state.Batch = b; state.RunningSeconds += clock.Elapsed.TotalSeconds;
                     Checkpoint.Save(checkpointPath, state, net, optimizer, best);
                     log($"interrupted at epoch {epoch + 1}, batch {b}: checkpoint saved to {checkpointPath}; continue with --resume");
                     return new TrainingResult(true, state.History, null, outDir);
                 }
                 if (CrashAfterBatches is { } crash && totalBatches >= crash) return new TrainingResult(true, state.History, null, outDir);
-                int n = Math.Min(batch, order.Length - b * batch);
-                // The augmentation of batch b depends only on (seed, epoch, b), so a resumed run sees the same images.
-                var augmentRng = config.Data.Augment is null ? null : new Random(unchecked(config.Seed * 7_368_787 + epoch * 1_000_003 + b));
-                data.FillBatch(order.AsSpan(b * batch, n), x, labels, config.Data.Augment, augmentRng);
+                var (x, labels, n) = loader.Get(order, epoch, b);
                 input.CopyFrom(x.AsSpan(0, n * SymbolImage.Pixels));
                 net.Train(true);
                 net.SetStep((uint)config.Seed, (uint)(epoch * batches + b));
@@ -120,6 +117,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
                 double seconds = state.RunningSeconds + clock.Elapsed.TotalSeconds;
                 OnBatch?.Invoke(epoch, b + 1, batches, state.RunningLoss / state.RunningSeen, (double)state.RunningCorrect / state.RunningSeen, state.RunningSeen / Math.Max(seconds, 1e-9));
             }
+            loader.Finish();
             double trainSeconds = state.RunningSeconds + clock.Elapsed.TotalSeconds;
             var val = Evaluation.Run(net, evalLoss, input, data, split.Val);
             var row = new EpochMetrics

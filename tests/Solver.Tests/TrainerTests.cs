@@ -209,6 +209,8 @@ public sealed class TrainerTests : IDisposable
             config.Optimizer.Nesterov = false;
             config.Optimizer.Lr = 0.003f;
             config.Optimizer.WeightDecay = 0.01f;
+            // Augmented batches, made ahead on the loader's worker: they too must not depend on when they were made.
+            config.Data.Augment = new AugmentConfig { Probability = 0.8, RotateDegrees = 8, Shear = 0.2, Scale = 0.1, MaxThickness = 2 };
         }
         var dataset = Dataset.Load(config.Data.Paths, config.Data.Classes, Cache);
         var split = Splitter.Split(dataset, config.Data.Split, 0);
