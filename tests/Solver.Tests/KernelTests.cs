@@ -68,6 +68,15 @@ public class KernelTests
             Check.Close(rdx, Down(d, bdx, g.InputLength), what: $"conv dx {c}");
             Check.Close(rdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw {c}");
             Check.Close(rdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"conv db {c}");
+
+            // Mostly-zero output gradients, as behind a ReLU and a max-pool: the kernels skip zero blocks.
+            var sparse = dy.Select(v => rng.NextDouble() < 0.8 ? 0f : v).ToArray();
+            using var bsparse = Up(d, sparse);
+            var (sdx, sdw, _) = Reference.ConvBackward(x, w, sparse, g);
+            d.Conv.BackwardInput(bsparse.View, bw.View, bdx.View, g, ws);
+            d.Conv.BackwardWeights(bx.View, bsparse.View, bdw.View, g, ws);
+            Check.Close(sdx, Down(d, bdx, g.InputLength), what: $"conv dx, sparse dy {c}");
+            Check.Close(sdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw, sparse dy {c}");
         }
     }
 
