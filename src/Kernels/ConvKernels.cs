@@ -181,7 +181,6 @@ public static class ConvKernels
                                 d2 = Pixel(dy, dyPlane, oh, ow0 + 2 - kw, g.OH, g.OW);
                                 d3 = Pixel(dy, dyPlane, oh, ow0 + 3 - kw, g.OH, g.OW);
                             }
-                            if (d0 == 0f && d1 == 0f && d2 == 0f && d3 == 0f) continue; // zero gradients add nothing
                             var q = wq[wAt + kw * blocks];
                             a00 += q.A * d0; a01 += q.A * d1; a02 += q.A * d2; a03 += q.A * d3;
                             a10 += q.B * d0; a11 += q.B * d1; a12 += q.B * d2; a13 += q.B * d3;
@@ -290,8 +289,6 @@ public static class ConvKernels
                             x3 = kw0 + 3 < g.KW ? Pixel(x, xPlane, ih, iw + 3, g.H, g.W) : 0f;
                         }
                         var d = dq[dPlane + oh * g.OW + ow];
-                        // Behind a ReLU and a max-pool most output gradients are zero: skip what adds nothing.
-                        if (d.A == 0f && d.B == 0f && d.C == 0f && d.D == 0f) continue;
                         a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
                         a10 += d.B * x0; a11 += d.B * x1; a12 += d.B * x2; a13 += d.B * x3;
                         a20 += d.C * x0; a21 += d.C * x1; a22 += d.C * x2; a23 += d.C * x3;

@@ -69,7 +69,7 @@ public class KernelTests
             Check.Close(rdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw {c}");
             Check.Close(rdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"conv db {c}");
 
-            // Mostly-zero output gradients, as behind a ReLU and a max-pool: the kernels skip zero blocks.
+            // Mostly-zero output gradients, as behind a ReLU and a max-pool.
             var sparse = dy.Select(v => rng.NextDouble() < 0.8 ? 0f : v).ToArray();
             using var bsparse = Up(d, sparse);
             var (sdx, sdw, _) = Reference.ConvBackward(x, w, sparse, g);
