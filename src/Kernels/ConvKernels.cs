@@ -39,7 +39,7 @@ public static class ConvKernels
         var tile = grid.At(thread);
         int blocks = (g.Cout + 3) / 4;
         int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
-        var bias = hasBias != 0 ? BiasQuad(b, c0, g.Cout) : new Quad();
+        var bias = hasBias != 0 ? Quad.Gather(b, c0, 1, g.Cout - c0) : new Quad();
         int plane = g.OH * g.OW;
         for (int oh = tile.Row0; oh < tile.Row1; oh++)
         {
@@ -54,8 +54,9 @@ public static class ConvKernels
                     ForwardEdgeBlock(x, wq, y, g, n, cb, oh, ow0, bias, at);
                     continue;
                 }
-                // The hot loop holds only its own loads and sixteen accumulators, and calls nothing, so that the JIT
-                // keeps the accumulators in registers (edge blocks and stores live in helpers for that reason).
+                // The hot loop holds only its own loads and sixteen accumulators; edge blocks and stores live in helpers
+                // to keep it small. (ILGPU's range checks still make the JIT keep the accumulators in memory on the
+                // CPU: docs/performance.md.)
                 float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
                 float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
                 for (int ci = 0; ci < g.Cin; ci++)
@@ -82,9 +83,6 @@ public static class ConvKernels
             }
         }
     }
-
-    private static Quad BiasQuad(ArrayView<float> b, int c0, int count) =>
-        new(b[c0], c0 + 1 < count ? b[c0 + 1] : 0f, c0 + 2 < count ? b[c0 + 2] : 0f, c0 + 3 < count ? b[c0 + 3] : 0f);
 
     /// <summary>A forward block that reaches past an edge or strides: every pixel load checked.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -189,11 +187,8 @@ public static class ConvKernels
                         }
                     }
                 }
-                int room = g.W - iw0, at = ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, plane = g.H * g.W;
-                Store(dx, at, room, a00, a01, a02, a03);
-                if (c0 + 1 < g.Cin) Store(dx, at + plane, room, a10, a11, a12, a13);
-                if (c0 + 2 < g.Cin) Store(dx, at + 2 * plane, room, a20, a21, a22, a23);
-                if (c0 + 3 < g.Cin) Store(dx, at + 3 * plane, room, a30, a31, a32, a33);
+                StoreBlock(dx, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0,
+                    a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }
@@ -296,11 +291,8 @@ public static class ConvKernels
                     }
                 }
             }
-            int room = g.KW - kw0, at = (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, channel = g.Cin * taps;
-            Store(dw, at, room, a00, a01, a02, a03);
-            if (c0 + 1 < g.Cout) Store(dw, at + channel, room, a10, a11, a12, a13);
-            if (c0 + 2 < g.Cout) Store(dw, at + 2 * channel, room, a20, a21, a22, a23);
-            if (c0 + 3 < g.Cout) Store(dw, at + 3 * channel, room, a30, a31, a32, a33);
+            StoreBlock(dw, (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, g.Cin * taps, g.KW - kw0, g.Cout - c0,
+                a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
         }
     }
 

@@ -23,16 +23,12 @@ public static class ConvPacking
             int cb = q % blocks, rest = q / blocks;
             int t = rest % taps, other = rest / taps;
             int c0 = cb * 4;
+            // w[co, ci, t]: consecutive input channels are taps apart, consecutive output channels Cin * taps.
             wq[q] = acrossInputs != 0
-                ? new Quad(Weight(w, other, c0, t, g.Cout, g.Cin, taps), Weight(w, other, c0 + 1, t, g.Cout, g.Cin, taps),
-                    Weight(w, other, c0 + 2, t, g.Cout, g.Cin, taps), Weight(w, other, c0 + 3, t, g.Cout, g.Cin, taps))
-                : new Quad(Weight(w, c0, other, t, g.Cout, g.Cin, taps), Weight(w, c0 + 1, other, t, g.Cout, g.Cin, taps),
-                    Weight(w, c0 + 2, other, t, g.Cout, g.Cin, taps), Weight(w, c0 + 3, other, t, g.Cout, g.Cin, taps));
+                ? Quad.Gather(w, (other * g.Cin + c0) * taps + t, taps, g.Cin - c0)
+                : Quad.Gather(w, (c0 * g.Cin + other) * taps + t, g.Cin * taps, g.Cout - c0);
         }
     }
-
-    private static float Weight(ArrayView<float> w, int co, int ci, int t, int cout, int cin, int taps) =>
-        co < cout && ci < cin ? w[(co * cin + ci) * taps + t] : 0f;
 
     /// <summary>dq[(n*CoB + cb)*OH*OW + p] = dy[n, 4cb..4cb+3, p]: four output channels of one pixel.</summary>
     public static void OutputGradient(Index1D thread, ArrayView<float> dy, ArrayView<Quad> dq, ConvGeometry g, ChunkGrid grid)
@@ -43,11 +39,8 @@ public static class ConvPacking
         {
             int p = q % plane, rest = q / plane;
             int cb = rest % blocks, n = rest / blocks;
-            int c0 = cb * 4, at = (n * g.Cout + c0) * plane + p;
-            StoreChannels(dq, q, dy, at, plane, g.Cout - c0);
+            int c0 = cb * 4;
+            dq[q] = Quad.Gather(dy, (n * g.Cout + c0) * plane + p, plane, g.Cout - c0);
         }
     }
-
-    private static void StoreChannels(ArrayView<Quad> dq, int q, ArrayView<float> dy, int at, int plane, int channelsLeft) =>
-        dq[q] = new Quad(dy[at], channelsLeft > 1 ? dy[at + plane] : 0f, channelsLeft > 2 ? dy[at + 2 * plane] : 0f, channelsLeft > 3 ? dy[at + 3 * plane] : 0f);
 }

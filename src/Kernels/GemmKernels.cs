@@ -19,11 +19,9 @@ public static class GemmKernels
         for (int q = grid.Start(thread); q < grid.End(thread); q++)
         {
             int k = q / blocks, r0 = (q - k * blocks) * 4;
-            aq[q] = new Quad(A(a, g, r0, k), A(a, g, r0 + 1, k), A(a, g, r0 + 2, k), A(a, g, r0 + 3, k));
+            aq[q] = Quad.Gather(a, r0 * g.ARow + k * g.ACol, g.ARow, g.M - r0);
         }
     }
-
-    private static float A(ArrayView<float> a, GemmGeometry g, int row, int k) => row < g.M ? a[row * g.ARow + k * g.ACol] : 0f;
 
     /// <summary>bq[k*NB + cb] = op(B)[k, 4cb..4cb+3], zero past column N.</summary>
     public static void PackB(Index1D thread, ArrayView<float> b, ArrayView<Quad> bq, GemmGeometry g, ChunkGrid grid)
@@ -33,11 +31,9 @@ public static class GemmKernels
         for (int q = grid.Start(thread); q < grid.End(thread); q++)
         {
             int k = q / blocks, c0 = (q - k * blocks) * 4;
-            bq[q] = new Quad(B(b, g, k, c0), B(b, g, k, c0 + 1), B(b, g, k, c0 + 2), B(b, g, k, c0 + 3));
+            bq[q] = Quad.Gather(b, k * g.BRow + c0 * g.BCol, g.BCol, g.N - c0);
         }
     }
-
-    private static float B(ArrayView<float> b, GemmGeometry g, int k, int col) => col < g.N ? b[k * g.BRow + col * g.BCol] : 0f;
 
     /// <summary>C = op(A) op(B) (+ bias[j]) (+ C). Tiles: the single plane of ceil(M/4) x ceil(N/4) blocks.</summary>
     public static void Gemm(Index1D thread, ArrayView<Quad> aq, ArrayView<Quad> bq, ArrayView<float> bias,

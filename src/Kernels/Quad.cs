@@ -1,3 +1,5 @@
+using ILGPU;
+
 namespace Solver.Kernels;
 
 /// <summary>
@@ -13,4 +15,11 @@ public struct Quad
     {
         A = a; B = b; C = c; D = d;
     }
+
+    /// <summary>
+    /// v[at], v[at + stride], v[at + 2 stride], v[at + 3 stride]; only the first <paramref name="count"/> are read, the
+    /// rest are zero (the channels or rows past the end of a last, partial block).
+    /// </summary>
+    public static Quad Gather(ArrayView<float> v, int at, int stride, int count) =>
+        new(v[at], count > 1 ? v[at + stride] : 0f, count > 2 ? v[at + 2 * stride] : 0f, count > 3 ? v[at + 3 * stride] : 0f);
 }
