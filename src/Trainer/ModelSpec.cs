@@ -104,7 +104,7 @@ public sealed class ModelSpec
                 "linear" => new Linear(l.InFeatures ?? shape[0], l.OutFeatures ?? (last ? classes : throw new ShapeException($"layer {i} (linear): out_features is required except on the last linear layer")), l.Bias ?? true),
                 "relu" => new ReLU(),
                 "flatten" => new Flatten(),
-                "dropout" => l.P is >= 0 and < 1 ? new Dropout(l.P.Value) : throw new ShapeException($"layer {i} (dropout): p must be in [0, 1)"),
+                "dropout" => new Dropout(l.P!.Value),
                 _ => throw new ShapeException($"layer {i}: unknown layer type '{l.Type}'"),
             };
             m.Name = i.ToString();

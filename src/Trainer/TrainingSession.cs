@@ -91,7 +91,6 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             {
                 if (cancel.IsCancellationRequested)
                 {
-                    loader.Finish();
                     state.Epoch = epoch; state.Batch = b; state.RunningSeconds += clock.Elapsed.TotalSeconds;
                     Checkpoint.Save(checkpointPath, state, net, optimizer, best);
                     log($"interrupted at epoch {epoch + 1}, batch {b}: checkpoint saved to {checkpointPath}; continue with --resume");

@@ -123,6 +123,7 @@ public sealed class TrainerTests : IDisposable
     [InlineData("{ \"name\": \"x\", \"epochz\": 3 }", "unknown field")]
     [InlineData("LAYER:{ \"type\": \"conv3d\", \"kernel\": 3 }", "unknown layer type 'conv3d'")]
     [InlineData("LAYER:{ \"type\": \"relu\", \"kernel\": 3 }", "has no field 'kernel'")]
+    [InlineData("LAYER:{ \"type\": \"dropout\", \"p\": 1.5 }", "dropout needs p in [0, 1)")]
     [InlineData("LAYER:{ \"type\": \"conv2d\", \"out_channels\": 4, \"kernel\": 99 }", "does not fit")]
     [InlineData("LAYER:{ \"type\": \"linear\", \"out_features\": 7 }", "add a flatten layer before it")]
     [InlineData("LAYER:{ \"type\": \"maxpool2d\", \"kernel\": 3 }, { \"type\": \"flatten\" }, { \"type\": \"linear\", \"in_features\": 9, \"out_features\": 5 }", "expected input [9], got [196]")]
