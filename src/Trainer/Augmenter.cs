@@ -13,16 +13,21 @@ public sealed class AugmentConfig
     public double Scale { get; set; } = 0.15;
     /// <summary>Largest pen radius, in pixels at twice the symbol resolution.</summary>
     public int MaxThickness { get; set; } = 3;
+    /// <summary>Largest elastic displacement of the ink, in pixels of the 45 px symbol (0 = none).</summary>
+    public double Elastic { get; set; }
 
     public void Validate(Action<bool, string> require) =>
-        require(Probability is >= 0 and <= 1 && RotateDegrees is >= 0 and <= 45 && Shear is >= 0 and <= 1 && Scale is >= 0 and < 0.5 && MaxThickness is >= 0 and <= 8,
-            "data.augment: probability in [0,1], rotate_degrees in [0,45], shear in [0,1], scale in [0,0.5), max_thickness in [0,8]");
+        require(Probability is >= 0 and <= 1 && RotateDegrees is >= 0 and <= 45 && Shear is >= 0 and <= 1 && Scale is >= 0 and < 0.5 && MaxThickness is >= 0 and <= 8
+                && Elastic is >= 0 and <= 6,
+            "data.augment: probability in [0,1], rotate_degrees in [0,45], shear in [0,1], scale in [0,0.5), max_thickness in [0,8], elastic in [0,6]");
 }
 
 /// <summary>
 /// Makes a training symbol look like what the solver will feed the model: the 1 px ink is redrawn at twice the
 /// size through a random rotation, shear and scale, thickened by a random pen, then put through the very same
-/// skeleton normalisation as photo crops (<see cref="SkeletonImage"/>). Deterministic for a given Random.
+/// skeleton normalisation as photo crops (<see cref="SkeletonImage"/>). Elastic distortion bends the ink with a
+/// smooth random field (a coarse grid of displacements, interpolated), so a stroke stays one connected stroke, as
+/// another hand would draw it. Deterministic for a given Random.
 /// </summary>
 public static class Augmenter
 {
@@ -37,9 +42,11 @@ public static class Augmenter
         double cos = Math.Cos(angle), sin = Math.Sin(angle), mid = (SymbolImage.Size - 1) / 2.0;
         // Scale to fit the padded canvas even after rotation and shear.
         double fit = Up * 0.8;
+        var field = c.Elastic > 0 ? ElasticField.Random(c.Elastic, rng) : null;
         (double, double) Map(int x, int y)
         {
-            double u = (x - mid) * sx, v = (y - mid) * sy;
+            var (ex, ey) = field?.At(x, y) ?? (0, 0);
+            double u = (x + ex - mid) * sx, v = (y + ey - mid) * sy;
             u += shear * v;
             return (N / 2.0 + fit * (cos * u - sin * v), N / 2.0 + fit * (sin * u + cos * v));
         }
@@ -87,5 +94,34 @@ public static class Augmenter
             }
         }
         return o;
+    }
+}
+
+/// <summary>A smooth displacement field over the 45x45 symbol: random offsets on a coarse grid, bilinearly interpolated.</summary>
+public sealed class ElasticField
+{
+    private const int Cells = 4; // a 5x5 grid of knots: bends of about a quarter of the symbol
+    private readonly double[] _dx = new double[(Cells + 1) * (Cells + 1)], _dy = new double[(Cells + 1) * (Cells + 1)];
+
+    public static ElasticField Random(double amplitude, Random rng)
+    {
+        var f = new ElasticField();
+        for (int i = 0; i < f._dx.Length; i++)
+        {
+            f._dx[i] = (rng.NextDouble() * 2 - 1) * amplitude;
+            f._dy[i] = (rng.NextDouble() * 2 - 1) * amplitude;
+        }
+        return f;
+    }
+
+    public (double X, double Y) At(double x, double y)
+    {
+        double gx = Math.Clamp(x / (SymbolImage.Size - 1) * Cells, 0, Cells), gy = Math.Clamp(y / (SymbolImage.Size - 1) * Cells, 0, Cells);
+        int x0 = Math.Min((int)gx, Cells - 1), y0 = Math.Min((int)gy, Cells - 1);
+        double tx = gx - x0, ty = gy - y0;
+        double Lerp(double[] d) =>
+            (1 - ty) * ((1 - tx) * d[y0 * (Cells + 1) + x0] + tx * d[y0 * (Cells + 1) + x0 + 1]) +
+            ty * ((1 - tx) * d[(y0 + 1) * (Cells + 1) + x0] + tx * d[(y0 + 1) * (Cells + 1) + x0 + 1]);
+        return (Lerp(_dx), Lerp(_dy));
     }
 }

@@ -27,4 +27,61 @@ public class AugmenterTests
         }
         Assert.NotEqual(Augmenter.Apply(Cross(), cfg, new Random(1)), Augmenter.Apply(Cross(), cfg, new Random(2)));
     }
+
+    [Fact]
+    public void Elastic_distortion_bends_strokes_without_breaking_them()
+    {
+        var plain = new AugmentConfig { Probability = 1, RotateDegrees = 0, Shear = 0, Scale = 0, MaxThickness = 0 };
+        var bent = new AugmentConfig { Probability = 1, RotateDegrees = 0, Shear = 0, Scale = 0, MaxThickness = 0, Elastic = 3 };
+        var straight = Augmenter.Apply(Cross(), plain, new Random(5));
+        int changed = 0;
+        for (int seed = 0; seed < 10; seed++)
+        {
+            var a = Augmenter.Apply(Cross(), bent, new Random(seed));
+            Assert.Equal(a, Augmenter.Apply(Cross(), bent, new Random(seed)));
+            if (!a.SequenceEqual(straight)) changed++;
+            // A cross is one connected stroke pair; smooth bending keeps it one 8-connected component.
+            Assert.Equal(1, Components(a));
+        }
+        Assert.True(changed >= 8, $"elastic changed only {changed} of 10 crosses");
+    }
+
+    [Fact]
+    public void Elastic_field_is_smooth_and_bounded()
+    {
+        var f = ElasticField.Random(2.5, new Random(3));
+        for (double y = 0; y <= 44; y += 0.5)
+        for (double x = 0; x <= 44; x += 0.5)
+        {
+            var (dx, dy) = f.At(x, y);
+            Assert.InRange(dx, -2.5, 2.5);
+            Assert.InRange(dy, -2.5, 2.5);
+            var (nx, ny) = f.At(x + 0.5, y);
+            Assert.True(Math.Abs(nx - dx) < 0.5 && Math.Abs(ny - dy) < 0.5, "neighbouring points move together");
+        }
+    }
+
+    private static int Components(byte[] img)
+    {
+        var seen = new bool[img.Length];
+        int count = 0;
+        for (int start = 0; start < img.Length; start++)
+        {
+            if (img[start] == 0 || seen[start]) continue;
+            count++;
+            var stack = new Stack<int>([start]);
+            seen[start] = true;
+            while (stack.Count > 0)
+            {
+                int p = stack.Pop(), px = p % 45, py = p / 45;
+                for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                {
+                    int x = px + dx, y = py + dy;
+                    if ((uint)x < 45 && (uint)y < 45 && img[y * 45 + x] > 0 && !seen[y * 45 + x]) { seen[y * 45 + x] = true; stack.Push(y * 45 + x); }
+                }
+            }
+        }
+        return count;
+    }
 }
