@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Solver.Kernels;
 using Solver.Layers;
+using Solver.Layers.Onnx;
 using Spectre.Console;
 
 namespace Solver.Trainer;
@@ -29,7 +30,8 @@ public static class TrainerCli
             "Train a model described by a JSON config on handwritten math symbols, then write metrics, reports and weights.\n\n" +
             "Examples:\n  trainer --config configs/model4.json\n  trainer --config configs/model4.json --data ../shared/data/hms --epochs 5 --out runs/m4\n" +
             "  trainer --config configs/model4.json --out runs/m4 --resume\n  trainer evaluate --weights runs/m4/model.safetensors --data ../shared/data/hms\n" +
-            "  trainer export-split --config configs/model4.json --out runs/m4-split");
+            "  trainer export-split --config configs/model4.json --out runs/m4-split\n" +
+            "  trainer export --weights models/recognizer.safetensors --format onnx --out recognizer.onnx");
         foreach (var o in new Option[] { configOption, dataOption, acceleratorOption, epochsOption, outOption, resumeOption, seedOption, cacheOption }) root.Options.Add(o);
 
         int exit = 0;
@@ -63,27 +65,17 @@ public static class TrainerCli
             parse.GetValue(exportOut)!, parse.GetValue(cacheOption), stdout)));
         root.Subcommands.Add(export);
 
-        var runOption = new Option<string>("--run") { Description = "A run folder (with config.json and checkpoint.safetensors)", Required = true };
-        var weightsOut = new Option<string?>("--out") { Description = "Weights file to write (default: <run>/model.safetensors)" };
+        var runOption = new Option<string?>("--run") { Description = "A run folder (with config.json and checkpoint.safetensors)" };
+        var fromWeights = new Option<string?>("--weights") { Description = "Exported weights to convert instead of a run (model.safetensors)" };
+        var formatOption = new Option<string>("--format") { Description = "safetensors (our weights format) or onnx", DefaultValueFactory = _ => "safetensors" };
+        var weightsOut = new Option<string?>("--out") { Description = "File to write (default: <run>/model.safetensors or model.onnx)" };
         var exportWeights = new Command("export",
-            "Write exported weights from a run's latest checkpoint (for a run that was interrupted or is still going).\n\n" +
-            "Example:\n  trainer export --run runs/model4 --out model4-epoch5.safetensors");
-        exportWeights.Options.Add(runOption);
-        exportWeights.Options.Add(weightsOut);
+            "Write a model from a run's latest checkpoint (for a run that was interrupted or is still going), or convert exported weights to ONNX.\n\n" +
+            "Examples:\n  trainer export --run runs/model4 --out model4-epoch5.safetensors\n  trainer export --weights models/recognizer.safetensors --format onnx --out recognizer.onnx\n" +
+            "  trainer export --run runs/model4 --format onnx");
+        foreach (var o in new Option[] { runOption, fromWeights, formatOption, weightsOut }) exportWeights.Options.Add(o);
         exportWeights.SetAction(parse => exit = Guard(stderr, () =>
-        {
-            var run = parse.GetValue(runOption)!;
-            var config = TrainerConfig.Load(Path.Combine(run, "config.json"));
-            using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
-            using var net = config.Model.Build(config.Data.Classes.Count);
-            net.Build(device, 1, [.. config.Model.Input]);
-            using var optimizer = config.Optimizer.Create(net.Parameters);
-            var state = Checkpoint.Load(Path.Combine(run, Checkpoint.FileName), net, optimizer);
-            var path = parse.GetValue(weightsOut) ?? Path.Combine(run, "model.safetensors");
-            ModelWeights.Save(path, net, config.Data.Classes, config.Model, new Dictionary<string, string> { ["config"] = config.ToJson(), ["epochs"] = state.History.Count.ToString() });
-            stdout.WriteLine($"wrote {path} (after {state.History.Count} epochs)");
-            return 0;
-        }));
+            Export(parse.GetValue(runOption), parse.GetValue(fromWeights), parse.GetValue(formatOption)!, parse.GetValue(weightsOut), stdout)));
         root.Subcommands.Add(exportWeights);
 
         var result = root.Parse(args);
@@ -98,6 +90,43 @@ public static class TrainerCli
     }
 
     private static int Guard(TextWriter stderr, Func<int> body) => CliGuard.Run(stderr, body);
+
+    private static int Export(string? run, string? weightsPath, string format, string? outPath, TextWriter stdout)
+    {
+        if ((run is null) == (weightsPath is null)) throw new ConfigException("export needs exactly one of --run or --weights");
+        if (format is not ("safetensors" or "onnx")) throw new ConfigException($"--format must be safetensors or onnx, got '{format}'");
+        using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
+        if (weightsPath is not null)
+        {
+            if (format != "onnx") throw new ConfigException("--weights is already safetensors; use --format onnx to convert it");
+            var weights = ModelWeights.Load(weightsPath);
+            using var loaded = weights.CreateNetwork(device, 1);
+            var target = outPath ?? Path.ChangeExtension(weightsPath, ".onnx");
+            OnnxExport.Save(target, loaded, Path.GetFileNameWithoutExtension(weightsPath), OnnxMetadata(weights.Classes));
+            stdout.WriteLine($"wrote {target} (ONNX, input [batch, {string.Join(", ", weights.Model.Input)}], {weights.Classes.Count} classes)");
+            return 0;
+        }
+
+        var config = TrainerConfig.Load(Path.Combine(run!, "config.json"));
+        using var net = config.Model.Build(config.Data.Classes.Count);
+        net.Build(device, 1, [.. config.Model.Input]);
+        using var optimizer = config.Optimizer.Create(net.Parameters);
+        var state = Checkpoint.Load(Path.Combine(run!, Checkpoint.FileName), net, optimizer);
+        var path = outPath ?? Path.Combine(run!, format == "onnx" ? "model.onnx" : "model.safetensors");
+        if (format == "onnx")
+        {
+            net.Train(false);
+            OnnxExport.Save(path, net, config.Name, OnnxMetadata(config.Data.Classes));
+        }
+        else
+            ModelWeights.Save(path, net, config.Data.Classes, config.Model, new Dictionary<string, string> { ["config"] = config.ToJson(), ["epochs"] = state.History.Count.ToString() });
+        stdout.WriteLine($"wrote {path} (after {state.History.Count} epochs)");
+        return 0;
+    }
+
+    /// <summary>The class names in label order, so that an ONNX consumer can name the arg-max.</summary>
+    private static Dictionary<string, string> OnnxMetadata(IReadOnlyList<string> classes) =>
+        new() { ["classes"] = JsonSerializer.Serialize(classes), ["producer"] = "Solver trainer" };
 
     public static TrainerConfig LoadConfig(string path, string[]? data, int? epochs, int? seed)
     {
