@@ -167,7 +167,33 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             ["epochs"] = state.History.Count.ToString(),
         });
         log(FormattableString.Invariant($"test accuracy {report.Accuracy * 100:F2}% on {report.Total} images; macro F1 {report.MacroAverage.F1:F4}"));
+        WritePictures(outDir, config, net, data, split, state.History, report, log);
         return new TrainingResult(false, state.History, report, outDir);
+    }
+
+    /// <summary>
+    /// Curves, confusion heatmap, filters, activations and the HTML report that embeds them. They come after the
+    /// weights and reports are safely written, so a failure here (a missing native plotting library) costs a warning.
+    /// </summary>
+    private static void WritePictures(string outDir, TrainerConfig config, Sequential net, Dataset data, DataSplit split,
+        IReadOnlyList<EpochMetrics> history, ClassificationReport report, Action<string> log)
+    {
+        try
+        {
+            Reports.TrainingCharts.WriteCurves(outDir, history);
+            Reports.TrainingCharts.WriteConfusion(outDir, report);
+            Reports.LayerPictures.WriteFilters(outDir, net);
+            var sampleIndex = split.Test.Length > 0 ? split.Test[0] : split.Train[0];
+            var sample = new float[SymbolImage.Pixels];
+            data.FillBatch([sampleIndex], sample, new int[1]);
+            Reports.LayerPictures.WriteActivations(outDir, net, sample);
+            Reports.HtmlReport.Write(outDir, $"{config.Name}: training report", history, report, net.Describe());
+            log($"report: {Path.Combine(outDir, Reports.HtmlReport.FileName)}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log($"warning: pictures and report.html skipped ({e.GetType().Name}: {e.Message})");
+        }
     }
 
     /// <summary>The training order of one epoch: a Fisher-Yates shuffle seeded by (seed, epoch) alone.</summary>

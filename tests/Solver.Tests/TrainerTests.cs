@@ -30,6 +30,17 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("accelerator: cpu", stdout);
         foreach (var f in new[] { "model.safetensors", "checkpoint.safetensors", "metrics.csv", "report.md", "report.csv", "confusion.csv", "data.md" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        // The pictures and the page that embeds them with the tables.
+        Assert.DoesNotContain("warning: pictures", stdout);
+        foreach (var f in new[] { "loss.png", "accuracy.png", "confusion.png", "filters.png", "activations.png" })
+        {
+            var info = SixLabors.ImageSharp.Image.Identify(Path.Combine(outDir, f));
+            Assert.True(info.Width >= 40 && info.Height >= 20, $"{f}: {info.Width}x{info.Height}");
+        }
+        var html = File.ReadAllText(Path.Combine(outDir, "report.html"));
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Matches(html, "data:image/png;base64,").Count);
+        Assert.Contains("<td>macro avg</td>", html);
+        Assert.Equal(10, System.Text.RegularExpressions.Regex.Matches(html, "<tr><td>\\d+</td><td>\\d").Count); // one row per epoch
         var metrics = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
         Assert.Equal("epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds,images_per_second", metrics[0]);
         Assert.Equal(11, metrics.Length);
