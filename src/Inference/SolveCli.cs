@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -48,7 +49,7 @@ public static class SolveCli
         int exit = 0;
         var root = SolveCommand(new RootCommand(
             "Read a handwritten equation from an image and solve it.\n\nExamples:\n  solve examples/linear.png\n  solve photo.jpg --steps\n" +
-            "  solve photo.jpg --json --debug-dir debug/\n  solve render \"2x+3=7\" --out eq.png"));
+            "  solve photo.jpg --json --debug-dir debug/\n  solve render \"2x+3=7\" --out eq.png\n  solve serve --port 5080"));
         root.SetAction(p => exit = Solve(p, image, weights, json, steps, debugDir, accelerator, binarize, stdout, stderr));
 
         var text = new Argument<string>("text") { Description = "Equation text: digits, x y z u v w, + - = ( ) /, * for ×, : for ÷, ^ for an exponent" };
@@ -94,6 +95,33 @@ public static class SolveCli
             return 0;
         }));
         root.Subcommands.Add(evaluate);
+
+        var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1", DefaultValueFactory = _ => 5080 };
+        port.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v is < 1 or > 65535) r.AddError("--port must be 1..65535"); });
+        var serve = new Command("serve",
+            "Serve the drawing page (GET /) and the JSON API (POST /api/solve, an image as the form field 'image' or the body) on localhost.\n\n" +
+            "Example:\n  solve serve --port 5080   (then open http://localhost:5080/)");
+        foreach (var o in new Option[] { port, weights, accelerator }) serve.Options.Add(o);
+        serve.SetAction(p => exit = Guard(stderr, () =>
+        {
+            var app = Server.SolveServer.Build(new Server.ServerOptions
+            {
+                Port = p.GetValue(port), WeightsPath = ResolveWeights(p.GetValue(weights)),
+                Accelerator = AcceleratorChoiceParser.Resolve(p.GetValue(accelerator)),
+            });
+            try
+            {
+                app.Start();
+            }
+            catch (IOException e)
+            {
+                throw new ArgumentException($"cannot listen on 127.0.0.1:{p.GetValue(port)}: {e.Message}");
+            }
+            stdout.WriteLine($"serving http://localhost:{p.GetValue(port)}/ (Ctrl-C stops)");
+            app.WaitForShutdown();
+            return 0;
+        }));
+        root.Subcommands.Add(serve);
 
         // "solve solve IMAGE" (how `dotnet run --project src/Inference -- solve IMAGE` arrives) is "solve IMAGE".
         if (args.Length > 0 && args[0] == "solve") args = args[1..];

@@ -13,7 +13,22 @@ public sealed record RenderStyle(int Height = 72, double PenWidth = 3.5, double 
 /// </summary>
 public static class StrokeRenderer
 {
+    /// <summary>The pen strokes of <paramref name="text"/> in pixel coordinates, and the canvas they need.</summary>
+    public sealed record Layout(IReadOnlyList<((double X, double Y)[] Points, double Pen)> Strokes, int Width, int Height);
+
     public static Image<L8> Render(string text, RenderStyle style, int seed)
+    {
+        var (placed, width, height) = Place(text, style, seed);
+        var ink = new float[width * height];
+        foreach (var (pts, pen) in placed)
+            for (int k = 0; k + 1 < pts.Length; k++) Segment(ink, width, height, pts[k], pts[k + 1], pen / 2);
+        var img = new Image<L8>(width, height);
+        for (int yy = 0; yy < height; yy++)
+        for (int xx = 0; xx < width; xx++) img[xx, yy] = new L8((byte)(255 - Math.Round(255 * Math.Min(1, ink[yy * width + xx]))));
+        return img;
+    }
+
+    public static Layout Place(string text, RenderStyle style, int seed)
     {
         var rng = new Random(seed);
         var placed = new List<((double X, double Y)[] Points, double Pen)>();
@@ -55,15 +70,7 @@ public static class StrokeRenderer
                 x += (glyph.Width + style.Spacing * (0.8 + 0.4 * rng.NextDouble())) * size;
             }
         }
-        int width = (int)Math.Ceiling(x + style.Margin);
-        int height = (int)Math.Ceiling(top + 1.45 * h + style.Margin);
-        var ink = new float[width * height];
-        foreach (var (pts, pen) in placed)
-            for (int k = 0; k + 1 < pts.Length; k++) Segment(ink, width, height, pts[k], pts[k + 1], pen / 2);
-        var img = new Image<L8>(width, height);
-        for (int yy = 0; yy < height; yy++)
-        for (int xx = 0; xx < width; xx++) img[xx, yy] = new L8((byte)(255 - Math.Round(255 * Math.Min(1, ink[yy * width + xx]))));
-        return img;
+        return new Layout(placed, (int)Math.Ceiling(x + style.Margin), (int)Math.Ceiling(top + 1.45 * h + style.Margin));
     }
 
     private static void Segment(float[] ink, int w, int h, (double X, double Y) a, (double X, double Y) b, double r)
