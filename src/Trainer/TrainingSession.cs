@@ -23,6 +23,9 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
     /// <summary>Called after every batch with (epoch, batch, batches, running loss, running accuracy, images/s).</summary>
     public Action<int, int, int, double, double, double>? OnBatch { get; set; }
 
+    /// <summary>For tests and diagnostics: called after every optimizer step with (epoch, batch, network).</summary>
+    public Action<int, int, Sequential>? AfterStep { get; set; }
+
     /// <summary>For tests: stop (as if killed) after this many batches in total, without saving.</summary>
     public int? CrashAfterBatches { get; set; }
 
@@ -105,6 +108,7 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
                 loss.Compute(net.Forward(input, n), n);
                 net.Backward(loss.LogitsGrad, n);
                 optimizer.Step();
+                AfterStep?.Invoke(epoch, b, net);
                 var (l, c) = loss.ReadStats();
                 if (!float.IsFinite(l))
                     throw new TrainingDivergedException($"the loss became {l} at epoch {epoch + 1}, batch {b + 1}; lower the learning rate. " +

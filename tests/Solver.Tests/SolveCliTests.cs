@@ -93,6 +93,30 @@ public sealed class SolveCliTests : IDisposable
         AssertCleanError(Solve(img, "--bogus"), "--bogus");
     }
 
+    [Fact]
+    public void Weights_with_nan_values_or_tensors_that_do_not_fit_their_model_are_clear_errors()
+    {
+        var img = Path.Combine(dir, "eq.png");
+        using (var i = Solver.Inference.Rendering.StrokeRenderer.Render("1+1", new(), 1)) i.SaveAsPng(img);
+        var file = SafeTensors.Read(RandomWeights());
+        var first = file.Tensors.Keys.Order().First(k => k.EndsWith(".weight")); // a 4-d conv weight
+
+        var nan = Path.Combine(dir, "nan.safetensors");
+        SafeTensors.Write(nan, file.Tensors.Values.Select(t => t.Name == first ? t with { Data = [float.NaN, .. t.Data[1..]] } : t), file.Metadata);
+        AssertCleanError(Solve(img, "--weights", nan), "NaN or infinite");
+
+        var misfit = Path.Combine(dir, "misfit.safetensors");
+        SafeTensors.Write(misfit, file.Tensors.Values.Select(t => t.Name == first ? new NamedTensor(t.Name, [t.Data.Length], t.Data) : t), file.Metadata);
+        AssertCleanError(Solve(img, "--weights", misfit), "the model needs");
+
+        var noSpec = Path.Combine(dir, "nospec.safetensors");
+        SafeTensors.Write(noSpec, file.Tensors.Values); // plain safetensors from elsewhere: no classes, no model
+        var r = Solve(img, "--weights", noSpec);
+        Assert.Equal(2, r.Code);
+        Assert.StartsWith("error: ", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
     [Theory]
     [InlineData(new[] { "x", "+", "y", "=", "2" }, "two unknowns (x and y)")]
     [InlineData(new[] { "2", "+", "=", "1" }, "needs a term after it at symbol 3")]

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using Solver.Kernels;
+using Solver.Layers;
+using Solver.Trainer;
+using Xunit.Abstractions;
+
+namespace Solver.Tests;
+
+/// <summary>Training never loses work: divergence keeps the last good checkpoint; a SIGKILL mid-epoch resumes to the same weights.</summary>
+public sealed class TrainingSafetyTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("solver-safety-").FullName;
+    private string Cache => Path.Combine(dir, "cache");
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void A_diverging_run_stops_with_a_message_and_keeps_the_last_good_checkpoint()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 20, seed: 3);
+        var config = TrainerCli.LoadConfig(TinyData.Config(dir, data, epochs: 4), null, null, null);
+        var dataset = Dataset.Load(config.Data.Paths, config.Data.Classes, Cache);
+        var split = Splitter.Split(dataset, config.Data.Split, 0);
+        using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
+        var outDir = Path.Combine(dir, "run");
+        var checkpoint = Path.Combine(outDir, Checkpoint.FileName);
+        byte[]? afterEpoch1 = null;
+        var session = new TrainingSession(config, dataset, split, device, outDir, _ => { })
+        {
+            // In epoch 2 the output layer's bias turns NaN (as an exploding step would make it; a NaN in an earlier
+            // layer could be swallowed by a ReLU): the next batch's loss is NaN.
+            AfterStep = (epoch, batch, net) =>
+            {
+                if (epoch == 1 && batch == 0)
+                {
+                    afterEpoch1 = File.ReadAllBytes(checkpoint);
+                    net.Parameters[^1].Value.CopyFrom([float.NaN]);
+                }
+            },
+        };
+        var e = Assert.Throws<TrainingDivergedException>(() => session.Run(false, default));
+        Assert.Contains("the loss became NaN at epoch 2", e.Message);
+        Assert.Contains("lower the learning rate", e.Message);
+        Assert.Contains("last good checkpoint is kept", e.Message);
+        Assert.Equal(afterEpoch1, File.ReadAllBytes(checkpoint));
+        Assert.False(File.Exists(Path.Combine(outDir, "model.safetensors")));
+
+        // The trainer's command line turns it into one line and exit code 2.
+        var err = new StringWriter();
+        Assert.Equal(2, CliGuard.Run(err, () => throw e));
+        Assert.Equal($"error: {e.Message}", err.ToString().Trim());
+    }
+
+    [Fact]
+    public void Sigkill_mid_epoch_then_resume_gives_the_weights_of_an_uninterrupted_run()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 300, seed: 9);
+        var config = TinyData.Config(dir, data, epochs: 5);
+        var trainer = Path.Combine(AppContext.BaseDirectory, "trainer.dll");
+        ProcessStartInfo Start(string outDir, bool resume)
+        {
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { trainer, "--config", config, "--out", outDir, "--accelerator", "cpu", "--cache", Cache }) info.ArgumentList.Add(a);
+            if (resume) info.ArgumentList.Add("--resume");
+            return info;
+        }
+        string RunToEnd(string outDir, bool resume)
+        {
+            using var p = Process.Start(Start(outDir, resume))!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), "training did not finish");
+            Assert.True(p.ExitCode == 0, stdout.Result + stderr.Result);
+            return stdout.Result;
+        }
+
+        RunToEnd(Path.Combine(dir, "straight"), false);
+
+        var killedDir = Path.Combine(dir, "killed");
+        var metrics = Path.Combine(killedDir, "metrics.csv");
+        using (var victim = Process.Start(Start(killedDir, false))!)
+        {
+            _ = victim.StandardOutput.ReadToEndAsync();
+            _ = victim.StandardError.ReadToEndAsync();
+            // Kill it in the third epoch: two epochs are in metrics.csv, so their checkpoint is being or has been written.
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 3) && !victim.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
+            Assert.False(victim.HasExited, "the run ended before it could be killed");
+            Thread.Sleep(50);
+            victim.Kill(); // SIGKILL: no handler runs, nothing is flushed
+            victim.WaitForExit();
+            Assert.NotEqual(0, victim.ExitCode);
+        }
+        Assert.False(File.Exists(Path.Combine(killedDir, "model.safetensors")));
+        var log = RunToEnd(killedDir, true);
+        output.WriteLine(log.Split('\n').First(l => l.StartsWith("resume:")));
+        Assert.Matches(@"resume: epoch [23], batch 0", log);
+
+        var straight = SafeTensors.Read(Path.Combine(dir, "straight", "model.safetensors")).Tensors;
+        var resumed = SafeTensors.Read(Path.Combine(killedDir, "model.safetensors")).Tensors;
+        Assert.Equal(straight.Keys.Order(), resumed.Keys.Order());
+        foreach (var (name, t) in straight) Assert.Equal(t.Data, resumed[name].Data);
+    }
+
+    [Fact]
+    public void A_half_broken_dataset_trains_with_what_it_has_and_says_what_it_skipped()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 12, seed: 4);
+        foreach (var f in Directory.GetFiles(Path.Combine(data, "ring"))) File.Delete(f); // an empty class folder
+        var good = Directory.GetFiles(Path.Combine(data, "bar")).Order().ToArray();
+        var jpeg = File.ReadAllBytes(good[0]);
+        using (var img = SixLabors.ImageSharp.Image.Load(good[5]))
+        using (var ms = new MemoryStream())
+        {
+            img.Save(ms, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder());
+            jpeg = ms.ToArray();
+        }
+        File.WriteAllBytes(Path.Combine(data, "bar", "img0005b.jpg"), jpeg[..(jpeg.Length / 3)]); // a corrupt JPEG among good files
+        File.WriteAllText(Path.Combine(data, "cross", "README.txt"), "not an image");           // a stray file
+        var config = TinyData.Config(dir, data, epochs: 1);
+        var o = new StringWriter(); var err = new StringWriter();
+        int code = TrainerCli.Run(["--config", config, "--out", Path.Combine(dir, "run"), "--accelerator", "cpu", "--cache", Cache], o, err);
+        Assert.True(code == 0, err.ToString());
+        Assert.Contains("skipped 1 unreadable", o.ToString());
+        Assert.Contains("warning: no images of class(es) ring", o.ToString());
+        Assert.True(File.Exists(Path.Combine(dir, "run", "model.safetensors")));
+    }
+}
