@@ -7,7 +7,8 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|training|inference] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|training|inference|server] [--out FILE]
+//       [--requests 500] [--clients 8]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string Option(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
@@ -56,6 +57,15 @@ if (only is "all" or "inference")
     var (ms, read) = InferenceBench.Run(d, "models/recognizer.safetensors", rounds * 3);
     Line();
     Line($"- solve latency, one {InferenceBench.Equation.Length}-symbol image ({InferenceBench.Equation}, read as {read}): {ms:F1} ms median, weights loaded once");
+}
+if (only is "all" or "server")
+{
+    int requests = int.Parse(Option("--requests", "500")), clients = int.Parse(Option("--clients", "8"));
+    var r = await LoadBench.Run(choice, "models/recognizer.safetensors", requests, clients);
+    Line();
+    Line("| load test (solve serve, loopback) | requests | clients | errors | statuses | p50 ms | p99 ms | max ms | requests/s | peak working set |");
+    Line("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+    Line($"| POST /api/solve, {InferenceBench.Equation} | {r.Requests} | {r.Clients} | {r.Errors} | {r.Statuses} | {r.P50:F1} | {r.P99:F1} | {r.Max:F1} | {r.PerSecond:F1} | {r.PeakMib:F0} MiB |");
 }
 Line($"- host peak working set of this process: {Environment.WorkingSet / 1048576.0:F0} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB peak");
 if (outFile is not null) File.WriteAllText(outFile, report.ToString());

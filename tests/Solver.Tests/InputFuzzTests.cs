@@ -105,6 +105,27 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Transparent_pixels_are_paper()
+    {
+        using var clear = new Image<Rgba32>(4, 4, new Rgba32(0, 0, 0, 0)); // transparent black
+        clear[1, 1] = new Rgba32(0, 0, 0, 255);                             // one opaque black pixel
+        using var gray = SafeImageLoader.LoadGray(Encode(clear, new PngEncoder()), "clear.png");
+        Assert.Equal(255, gray[0, 0].PackedValue);
+        Assert.Equal(0, gray[1, 1].PackedValue);
+    }
+
+    [Theory]
+    [InlineData("x^65=1", "is too large")]
+    [InlineData("2^x=4", "contains the unknown")]
+    [InlineData("x^(1/2)=2", "not a whole number")]
+    public void Exponents_the_solver_cannot_take_are_named(string text, string message)
+    {
+        var e = Assert.ThrowsAny<Exception>(() => EquationSolver.Solve(text));
+        Assert.True(e is AlgebraException or ParseException, e.GetType().Name);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
     public void Decoder_fuzz_ends_in_an_image_or_a_clear_refusal()
     {
         using var eq = Equation();

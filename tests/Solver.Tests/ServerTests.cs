@@ -107,6 +107,29 @@ public sealed class ServerTests(ServerFixture server) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task Concurrent_clients_all_get_their_answer()
+    {
+        // A bounded burst (the 500-request load test with latencies is bench --only server): 8 clients, 40 requests,
+        // two different equations interleaved, so that an answer given to the wrong request would show.
+        var linear = File.ReadAllBytes(Example("linear.png"));
+        var quadratic = File.ReadAllBytes(Example("quadratic.png"));
+        int next = -1, wrong = 0;
+        var clients = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < 40)
+            {
+                bool even = i % 2 == 0;
+                var (status, body) = await Post(new ByteArrayContent(even ? linear : quadratic));
+                var solutions = string.Join(",", body.GetProperty("solutions").EnumerateArray().Select(s => s.GetString()).Order());
+                if (status != HttpStatusCode.OK || solutions != (even ? "2" : "2,3")) Interlocked.Increment(ref wrong);
+            }
+        }));
+        await Task.WhenAll(clients);
+        Assert.Equal(0, wrong);
+    }
+
+    [Fact]
     public async Task Page_has_the_canvas_undo_clear_and_upload()
     {
         var html = await server.Client.GetStringAsync("");

@@ -125,4 +125,21 @@ public sealed class TrainingSafetyTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("warning: no images of class(es) ring", o.ToString());
         Assert.True(File.Exists(Path.Combine(dir, "run", "model.safetensors")));
     }
+
+    [Fact]
+    public void A_zip_entry_too_large_for_a_symbol_is_skipped_and_counted()
+    {
+        var folder = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 4, seed: 6);
+        var zip = TinyData.Zip(folder, Path.Combine(dir, "data.zip"));
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Update))
+        using (var entry = archive.CreateEntry("bar/huge.png", System.IO.Compression.CompressionLevel.Fastest).Open())
+        {
+            var zeros = new byte[1 << 20];
+            for (int i = 0; i < 65; i++) entry.Write(zeros); // 65 MiB that compress to almost nothing: a zip bomb in small
+        }
+        var data = Dataset.Load([zip], TinyData.Classes, Cache);
+        Assert.Equal(12, data.Count);
+        Assert.Equal(1, data.Skipped);
+        Assert.Contains(data.SkippedExamples, s => s.Contains("too large"));
+    }
 }
