@@ -15,11 +15,13 @@ public sealed class AugmentConfig
     public int MaxThickness { get; set; } = 3;
     /// <summary>Largest elastic displacement of the ink, in pixels of the 45 px symbol (0 = none).</summary>
     public double Elastic { get; set; }
+    /// <summary>Share of augmented images redrawn from their pen strokes (needs data.ink), the rest from their pixels.</summary>
+    public double Ink { get; set; }
 
     public void Validate(Action<bool, string> require) =>
         require(Probability is >= 0 and <= 1 && RotateDegrees is >= 0 and <= 45 && Shear is >= 0 and <= 1 && Scale is >= 0 and < 0.5 && MaxThickness is >= 0 and <= 8
-                && Elastic is >= 0 and <= 6,
-            "data.augment: probability in [0,1], rotate_degrees in [0,45], shear in [0,1], scale in [0,0.5), max_thickness in [0,8], elastic in [0,6]");
+                && Elastic is >= 0 and <= 6 && Ink is >= 0 and <= 1,
+            "data.augment: probability in [0,1], rotate_degrees in [0,45], shear in [0,1], scale in [0,0.5), max_thickness in [0,8], elastic in [0,6], ink in [0,1]");
 }
 
 /// <summary>
@@ -33,40 +35,89 @@ public static class Augmenter
 {
     private const int Up = 2, Pad = 10, N = SymbolImage.Size * Up + 2 * Pad;
 
-    public static byte[] Apply(ReadOnlySpan<byte> image, AugmentConfig c, Random rng)
+    /// <summary>One random draw of the transform: rotation, shear, scale, pen and bending, from symbol pixels to the canvas.</summary>
+    private sealed class Pose
     {
-        double angle = (rng.NextDouble() * 2 - 1) * c.RotateDegrees * Math.PI / 180;
-        double shear = (rng.NextDouble() * 2 - 1) * c.Shear;
-        double sx = 1 + (rng.NextDouble() * 2 - 1) * c.Scale, sy = 1 + (rng.NextDouble() * 2 - 1) * c.Scale;
-        int radius = rng.Next(0, c.MaxThickness + 1);
-        double cos = Math.Cos(angle), sin = Math.Sin(angle), mid = (SymbolImage.Size - 1) / 2.0;
-        // Scale to fit the padded canvas even after rotation and shear.
-        double fit = Up * 0.8;
-        var field = c.Elastic > 0 ? ElasticField.Random(c.Elastic, rng) : null;
-        (double, double) Map(int x, int y)
+        private readonly double cos, sin, shear, sx, sy;
+        private readonly ElasticField? field;
+        public int Radius { get; }
+
+        public Pose(AugmentConfig c, Random rng)
         {
+            double angle = (rng.NextDouble() * 2 - 1) * c.RotateDegrees * Math.PI / 180;
+            shear = (rng.NextDouble() * 2 - 1) * c.Shear;
+            sx = 1 + (rng.NextDouble() * 2 - 1) * c.Scale;
+            sy = 1 + (rng.NextDouble() * 2 - 1) * c.Scale;
+            Radius = rng.Next(0, c.MaxThickness + 1);
+            cos = Math.Cos(angle);
+            sin = Math.Sin(angle);
+            field = c.Elastic > 0 ? ElasticField.Random(c.Elastic, rng) : null;
+        }
+
+        /// <summary>A point of the 45x45 symbol to the padded double-size canvas (scaled to fit even after rotation and shear).</summary>
+        public (double, double) Map(double x, double y)
+        {
+            const double mid = (SymbolImage.Size - 1) / 2.0, fit = Up * 0.8;
             var (ex, ey) = field?.At(x, y) ?? (0, 0);
             double u = (x + ex - mid) * sx, v = (y + ey - mid) * sy;
             u += shear * v;
             return (N / 2.0 + fit * (cos * u - sin * v), N / 2.0 + fit * (sin * u + cos * v));
         }
+    }
+
+    public static byte[] Apply(ReadOnlySpan<byte> image, AugmentConfig c, Random rng)
+    {
+        var pose = new Pose(c, rng);
         var line = new bool[N * N];
         for (int y = 0; y < SymbolImage.Size; y++)
         for (int x = 0; x < SymbolImage.Size; x++)
         {
             if (image[y * SymbolImage.Size + x] < 128) continue;
-            var a = Map(x, y);
+            var a = pose.Map(x, y);
             Mark(line, a, a);
             foreach (var (dx, dy) in new[] { (1, 0), (0, 1), (1, 1), (-1, 1) })
             {
                 int nx = x + dx, ny = y + dy;
                 if ((uint)nx < SymbolImage.Size && (uint)ny < SymbolImage.Size && image[ny * SymbolImage.Size + nx] >= 128)
-                    Mark(line, a, Map(nx, ny));
+                    Mark(line, a, pose.Map(nx, ny));
             }
         }
-        var grid = radius == 0 ? line : Dilate(line, radius);
-        return SkeletonImage.FromMask(grid, N, N);
+        return Finish(line, pose.Radius);
     }
+
+    /// <summary>
+    /// The same, drawn from the symbol's pen strokes instead of its 1 px rendering: the ink is fitted into the 45 px
+    /// box as the dataset was (longer side 45 px, centred), then bent, turned and drawn with the random pen, at twice
+    /// the resolution and sub-pixel precision.
+    /// </summary>
+    public static byte[] ApplyInk(Ink.InkSymbol ink, AugmentConfig c, Random rng)
+    {
+        var pose = new Pose(c, rng);
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        foreach (var s in ink.Strokes)
+            for (int i = 0; i + 1 < s.Length; i += 2)
+            {
+                minX = Math.Min(minX, s[i]); maxX = Math.Max(maxX, s[i]);
+                minY = Math.Min(minY, s[i + 1]); maxY = Math.Max(maxY, s[i + 1]);
+            }
+        double span = Math.Max(Math.Max(maxX - minX, maxY - minY), 1e-6), scale = (SymbolImage.Size - 1) / span;
+        double offX = (SymbolImage.Size - 1 - (maxX - minX) * scale) / 2, offY = (SymbolImage.Size - 1 - (maxY - minY) * scale) / 2;
+        var line = new bool[N * N];
+        foreach (var s in ink.Strokes)
+        {
+            var previous = pose.Map(offX + (s[0] - minX) * scale, offY + (s[1] - minY) * scale);
+            Mark(line, previous, previous);
+            for (int i = 2; i + 1 < s.Length; i += 2)
+            {
+                var next = pose.Map(offX + (s[i] - minX) * scale, offY + (s[i + 1] - minY) * scale);
+                Mark(line, previous, next);
+                previous = next;
+            }
+        }
+        return Finish(line, pose.Radius);
+    }
+
+    private static byte[] Finish(bool[] line, int radius) => SkeletonImage.FromMask(radius == 0 ? line : Dilate(line, radius), N, N);
 
     private static void Mark(bool[] g, (double X, double Y) a, (double X, double Y) b)
     {

@@ -11,6 +11,10 @@ public sealed class Dataset
     public required byte[] Pixels { get; init; }
     public required int[] Labels { get; init; }
     public required int[] Groups { get; init; }
+    /// <summary>Each image's file name (no folder), e.g. crohme14t2_iso123.png: what pairs it with its ink.</summary>
+    public IReadOnlyList<string> Names { get; init; } = [];
+    /// <summary>Each image's pen strokes where <see cref="AttachInk"/> found them, else null.</summary>
+    public Ink.InkSymbol?[]? Ink { get; private set; }
     public int Skipped { get; init; }
     public IReadOnlyList<string> SkippedExamples { get; init; } = [];
 
@@ -25,6 +29,17 @@ public sealed class Dataset
         return counts;
     }
 
+    /// <summary>Pairs every image with its ink (by <see cref="Solver.Trainer.Ink.InkArchive.KeyOf"/>); returns how many were found.</summary>
+    public int AttachInk(string inkPath, Action<string>? log = null)
+    {
+        var keys = Names.Select(n => Solver.Trainer.Ink.InkArchive.KeyOf(n)).ToArray();
+        var ink = Solver.Trainer.Ink.InkArchive.Load(inkPath, keys.Where(k => k is not null).ToHashSet()!, out int unreadable);
+        Ink = keys.Select(k => k is not null && ink.TryGetValue(k, out var s) ? s : null).ToArray();
+        int found = Ink.Count(s => s is not null);
+        log?.Invoke($"ink: {found} of {Count} images paired with their strokes from {inkPath}" + (unreadable > 0 ? $", {unreadable} unreadable InkML files skipped" : ""));
+        return found;
+    }
+
     /// <summary>Copies images to floats in [0, 1] for a batch, augmenting some when asked (deterministic for the given Random).</summary>
     public void FillBatch(ReadOnlySpan<int> indices, Span<float> x, Span<int> labels, AugmentConfig? augment = null, Random? rng = null)
     {
@@ -32,7 +47,8 @@ public sealed class Dataset
         for (int b = 0; b < indices.Length; b++)
         {
             var img = Image(indices[b]);
-            if (augment is not null && rng!.NextDouble() < augment.Probability) img = Augmenter.Apply(img, augment, rng);
+            if (augment is not null && rng!.NextDouble() < augment.Probability)
+                img = Ink?[indices[b]] is { } ink && rng.NextDouble() < augment.Ink ? Augmenter.ApplyInk(ink, augment, rng) : Augmenter.Apply(img, augment, rng);
             var dst = x.Slice(b * SymbolImage.Pixels, SymbolImage.Pixels);
             for (int p = 0; p < img.Length; p++) dst[p] = img[p] * scale;
             labels[b] = Labels[indices[b]];
@@ -74,7 +90,7 @@ public sealed class Dataset
 
     private static string CacheKey(IEnumerable<string> sources, IEnumerable<string> classes)
     {
-        var sb = new StringBuilder("v1|").Append(SymbolImage.PreprocessingDescription).Append('|');
+        var sb = new StringBuilder("v2|").Append(SymbolImage.PreprocessingDescription).Append('|');
         foreach (var s in sources)
         {
             sb.Append(Path.GetFullPath(s)).Append('|');
@@ -127,6 +143,7 @@ public sealed class Dataset
             Pixels = new byte[keep.Count * SymbolImage.Pixels],
             Labels = keep.Select(i => classIndex[refs[i].r.Class]).ToArray(),
             Groups = keep.Select(i => groupIds.TryGetValue(refs[i].r.Group, out var g) ? g : groupIds[refs[i].r.Group] = groupIds.Count).ToArray(),
+            Names = keep.Select(i => Path.GetFileName(refs[i].r.Name)).ToArray(),
             Skipped = refs.Count - keep.Count,
             SkippedExamples = errors.Where(e => e is not null).Take(5).ToList()!,
         };
@@ -144,10 +161,10 @@ public sealed class Dataset
     }
 }
 
-/// <summary>The compact binary cache of a decoded dataset (magic, classes, labels, groups, pixels), written atomically.</summary>
+/// <summary>The compact binary cache of a decoded dataset (magic, classes, labels, groups, names, pixels), written atomically.</summary>
 public static class DatasetCache
 {
-    private const string Magic = "SOLVERDS1";
+    private const string Magic = "SOLVERDS2";
 
     public static void Write(string path, Dataset d)
     {
@@ -161,6 +178,7 @@ public static class DatasetCache
             w.Write(d.Skipped);
             foreach (var l in d.Labels) w.Write(l);
             foreach (var g in d.Groups) w.Write(g);
+            foreach (var name in d.Names) w.Write(name);
             w.Write(d.Pixels);
         });
     }
@@ -178,9 +196,10 @@ public static class DatasetCache
             int n = r.ReadInt32(), skipped = r.ReadInt32();
             var labels = Enumerable.Range(0, n).Select(_ => r.ReadInt32()).ToArray();
             var groups = Enumerable.Range(0, n).Select(_ => r.ReadInt32()).ToArray();
+            var names = Enumerable.Range(0, n).Select(_ => r.ReadString()).ToArray();
             var pixels = r.ReadBytes(n * SymbolImage.Pixels);
             if (pixels.Length != n * SymbolImage.Pixels || labels.Any(l => l < 0 || l >= nc)) return null;
-            return new Dataset { Classes = cls, Labels = labels, Groups = groups, Pixels = pixels, Skipped = skipped };
+            return new Dataset { Classes = cls, Labels = labels, Groups = groups, Names = names, Pixels = pixels, Skipped = skipped };
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or FormatException)
         {

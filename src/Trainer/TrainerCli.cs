@@ -150,6 +150,12 @@ public static class TrainerCli
     {
         var paths = config.Data.Paths.Select(p => DataSource.Resolve(p, config.BaseDirectory)).ToList();
         var data = Dataset.Load(paths, config.Data.Classes, cache, stdout.WriteLine);
+        if (config.Data.Ink is { } ink && config.Data.Augment is { Ink: > 0 })
+        {
+            var inkPath = DataSource.Resolve(ink, config.BaseDirectory);
+            if (data.AttachInk(inkPath, stdout.WriteLine) == 0)
+                throw new ConfigException($"data.ink {inkPath}: none of the images has its InkML there (files iso<N>.inkml pair with images named ...iso<N>.png)");
+        }
         var split = Splitter.Split(data, config.Data.Split, config.Data.MaxPerClass);
         stdout.WriteLine($"split: {split.Train.Length} train, {split.Val.Length} val, {split.Test.Length} test (seed {config.Data.Split.Seed}, grouped by expression where known)");
         var missing = config.Data.Classes.Where((c, i) => data.Labels.All(l => l != i)).ToList();

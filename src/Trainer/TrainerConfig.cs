@@ -106,10 +106,13 @@ public sealed class DataConfig
     public SplitConfig Split { get; set; } = new();
     /// <summary>Training-time augmentation; absent means none.</summary>
     public AugmentConfig? Augment { get; set; }
+    /// <summary>InkML zip or folder holding the images' pen strokes (CROHME iso&lt;N&gt;.inkml), for augment.ink.</summary>
+    public string? Ink { get; set; }
 
     public void Validate(Action<bool, string> require)
     {
         Augment?.Validate(require);
+        require(Augment is not { Ink: > 0 } || Ink is not null, "data.augment.ink redraws images from their pen strokes: set data.ink to the InkML zip or folder");
         require(Classes.Count >= 2, "data.classes must list at least two classes");
         require(Classes.Distinct().Count() == Classes.Count, "data.classes lists a class twice");
         require(MaxPerClass >= 0, $"data.max_per_class must be >= 0, got {MaxPerClass}");
