@@ -53,4 +53,17 @@ public static class Splitter
         }
         return new DataSplit([.. sides[0].Order()], [.. sides[1].Order()], [.. sides[2].Order()]);
     }
+
+    /// <summary>
+    /// Keeps at most <paramref name="maxPerClass"/> training images of each class (a seeded random choice), leaving
+    /// validation and test untouched: a smaller training set measured on the same test images.
+    /// </summary>
+    public static DataSplit CapTraining(Dataset data, DataSplit split, int maxPerClass, int seed)
+    {
+        if (maxPerClass <= 0) return split;
+        var rng = new Random(seed ^ 0x5EED);
+        var seen = new int[data.Classes.Count];
+        var train = split.Train.OrderBy(_ => rng.Next()).Where(i => seen[data.Labels[i]]++ < maxPerClass).Order().ToArray();
+        return split with { Train = train };
+    }
 }

@@ -103,6 +103,8 @@ public sealed class DataConfig
     public List<string> Classes { get; set; } = [];
     /// <summary>At most this many images per class (chosen at random with the split seed); 0 means no cap.</summary>
     public int MaxPerClass { get; set; }
+    /// <summary>At most this many training images per class, dropped after the split so that validation and test stay as they are; 0 means no cap.</summary>
+    public int MaxTrainPerClass { get; set; }
     public SplitConfig Split { get; set; } = new();
     /// <summary>Training-time augmentation; absent means none.</summary>
     public AugmentConfig? Augment { get; set; }
@@ -116,6 +118,7 @@ public sealed class DataConfig
         require(Classes.Count >= 2, "data.classes must list at least two classes");
         require(Classes.Distinct().Count() == Classes.Count, "data.classes lists a class twice");
         require(MaxPerClass >= 0, $"data.max_per_class must be >= 0, got {MaxPerClass}");
+        require(MaxTrainPerClass >= 0, $"data.max_train_per_class must be >= 0, got {MaxTrainPerClass}");
         Split.Validate(require);
     }
 }

@@ -129,6 +129,19 @@ public sealed class TrainerTests : IDisposable
         Assert.All(cappedCounts, c => Assert.True(c <= 100));
     }
 
+    [Fact]
+    public void Capping_the_training_side_leaves_validation_and_test_alone()
+    {
+        var data = Dataset.Load([TinyData.WriteFolder(Path.Combine(dir, "cap"), perClass: 30, seed: 3)], TinyData.Classes, Cache);
+        var split = Splitter.Split(data, new SplitConfig { Train = 0.6, Val = 0.2, Test = 0.2, Seed = 7 }, 0);
+        var capped = Splitter.CapTraining(data, split, 5, 7);
+        Assert.Equal(split.Val, capped.Val);
+        Assert.Equal(split.Test, capped.Test);
+        Assert.All(data.CountPerClass(capped.Train), n => Assert.Equal(5, n));
+        Assert.Subset(split.Train.ToHashSet(), capped.Train.ToHashSet());
+        Assert.Equal(capped.Train, Splitter.CapTraining(data, split, 5, 7).Train);
+    }
+
     [Theory]
     [InlineData("{ \"name\": ", "invalid JSON")]
     [InlineData("{ \"name\": \"x\", \"epochz\": 3 }", "unknown field")]
