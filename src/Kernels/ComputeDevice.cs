@@ -22,6 +22,7 @@ public sealed class ComputeDevice : IDisposable
     private SgdOps? sgd;
     private AdamOps? adam;
     private DropoutOps? dropout;
+    private BatchNormOps? batchNorm;
 
     private ComputeDevice(Context context, Accelerator accelerator, WorkShape shape, string name)
     {
@@ -54,6 +55,7 @@ public sealed class ComputeDevice : IDisposable
     public SgdOps Sgd => sgd ??= new SgdOps(this);
     public AdamOps Adam => adam ??= new AdamOps(this);
     public DropoutOps Dropout => dropout ??= new DropoutOps(this);
+    public BatchNormOps BatchNorm => batchNorm ??= new BatchNormOps(this);
 
     /// <summary>The line every tool prints at start.</summary>
     public string Description =>

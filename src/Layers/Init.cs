@@ -30,7 +30,8 @@ public static class Init
         foreach (var p in model.Parameters)
         {
             var data = new float[p.Value.Length];
-            if (!p.IsBias)
+            if (p.InitialValue is { } constant) Array.Fill(data, constant);
+            else if (!p.IsBias)
                 for (int i = 0; i < data.Length; i++) data[i] = Sample(rng, kind, p.FanIn, p.FanOut);
             p.Value.CopyFrom(data);
         }

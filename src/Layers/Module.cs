@@ -16,7 +16,12 @@ public sealed class Parameter
     public int FanIn { get; }
     public int FanOut { get; }
     public bool IsBias { get; }
+    /// <summary>A constant every init starts it at (a batch norm's scale starts at 1); null: by fan-in/out, or 0 for a bias.</summary>
+    public float? InitialValue { get; init; }
 }
+
+/// <summary>State that is saved and loaded with the weights but not trained (a batch norm's running statistics).</summary>
+public sealed record Buffer(string Name, Tensor Value);
 
 /// <summary>Raised when a layer cannot take the shape it is given; the message names the layer and both shapes.</summary>
 public sealed class ShapeException(string message) : Exception(message);
@@ -65,6 +70,9 @@ public abstract class Module : IDisposable
     public abstract Tensor? Backward(Tensor dy, int n);
 
     public virtual IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>Saved and loaded with the parameters, never touched by an optimizer.</summary>
+    public virtual IReadOnlyList<Buffer> Buffers => [];
 
     /// <summary>Whether the layer has trainable parameters; known before Build.</summary>
     public virtual bool HasParameters => false;

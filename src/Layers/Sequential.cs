@@ -42,6 +42,8 @@ public sealed class Sequential : Module
 
     public override bool HasParameters => layers.Any(l => l.HasParameters);
 
+    public override IReadOnlyList<Buffer> Buffers => layers.SelectMany(l => l.Buffers).ToList();
+
     /// <summary>Training (true) or evaluation mode for every layer, as PyTorch's train()/eval().</summary>
     public void Train(bool on)
     {
@@ -74,14 +76,17 @@ public sealed class Sequential : Module
         return g;
     }
 
-    /// <summary>Parameter values by name, copied to the host.</summary>
+    /// <summary>Parameter and buffer values by name, copied to the host.</summary>
     public Dictionary<string, NamedTensor> StateDict() =>
-        Parameters.ToDictionary(p => p.Name, p => new NamedTensor(p.Name, p.Value.Shape, p.Value.ToArray()));
+        Saved().ToDictionary(p => p.Name, p => new NamedTensor(p.Name, p.Value.Shape, p.Value.ToArray()));
+
+    private IEnumerable<(string Name, Tensor Value)> Saved() =>
+        Parameters.Select(p => (p.Name, p.Value)).Concat(Buffers.Select(b => (b.Name, b.Value)));
 
     /// <summary>Loads every parameter; a missing, extra or misshapen tensor is an error that names it.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, NamedTensor> state)
     {
-        var parameters = Parameters;
+        var parameters = Saved().ToList();
         foreach (var p in parameters)
         {
             if (!state.TryGetValue(p.Name, out var t))
@@ -97,7 +102,7 @@ public sealed class Sequential : Module
         Device.Synchronize();
     }
 
-    private string Describe(Parameter p) => layers[int.Parse(p.Name.Split('.')[0])].Describe();
+    private string Describe((string Name, Tensor Value) p) => layers[int.Parse(p.Name.Split('.')[0])].Describe();
 
     public override void Dispose()
     {

@@ -25,6 +25,7 @@ public sealed class LayerSpec
         ["relu"] = [],
         ["flatten"] = [],
         ["dropout"] = ["p"],
+        ["batchnorm2d"] = [],
     };
 
     public static IEnumerable<string> Types => Allowed.Keys;
@@ -105,6 +106,7 @@ public sealed class ModelSpec
                 "relu" => new ReLU(),
                 "flatten" => new Flatten(),
                 "dropout" => new Dropout(l.P!.Value),
+                "batchnorm2d" => shape.Length == 3 ? new BatchNorm2d(shape[0]) : throw new ShapeException($"layer {i} (batchnorm2d): expected input [channels, height, width], got {ShapeUtil.Format(shape)}"),
                 _ => throw new ShapeException($"layer {i}: unknown layer type '{l.Type}'"),
             };
             m.Name = i.ToString();

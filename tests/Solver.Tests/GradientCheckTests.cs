@@ -129,6 +129,15 @@ public class GradientCheckTests
         CheckLayer(d, () => new Dropout(0.4f) { Seed = 3, Step = 11 }, 3, [2, 5, 3], 42);
     }
 
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void BatchNorm2d_gradients(string profile)
+    {
+        var d = Devices.Get(profile);
+        // Training mode: the batch statistics depend on every input, and the analytic dx must include that.
+        CheckLayer(d, () => new BatchNorm2d(3), 4, [3, 5, 4], 60);
+        CheckLayer(d, () => new BatchNorm2d(2), 2, [2, 3, 3], 61);
+    }
+
     /// <summary>
     /// Model 4's layer pattern (conv, relu, pool, conv, relu, pool, flatten, linear) through Sequential, against the
     /// same chain computed by the plain C# references. Finite differences cannot prove a deep ReLU/max net's first

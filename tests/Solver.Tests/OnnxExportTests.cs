@@ -32,6 +32,24 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void Batch_norm_exports_with_its_running_statistics()
+    {
+        using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
+        using var net = new Sequential(new Conv2d(1, 4, 3), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(4 * 9 * 9, 6));
+        net.Build(device, 8, [1, 20, 20]);
+        Init.Apply(net, InitKind.HeNormal, 5);
+        RandomizeBiases(net, 6);
+        var rng = new Random(7);
+        for (int step = 0; step < 3; step++) // training batches move the running statistics away from 0 and 1
+        {
+            using var x = Solver.Layers.Tensor.FromArray(device, Enumerable.Range(0, 8 * 400).Select(_ => (float)rng.NextDouble() * 2).ToArray(), 8, 1, 20, 20);
+            net.Forward(x, 8);
+        }
+        net.Train(false);
+        AssertMatches(net, "bn");
+    }
+
+    [Fact]
     public void Shipped_recognizer_matches_onnx_runtime_through_the_cli()
     {
         var weights = Path.Combine(ExamplesTests.RepoRoot(), "models", "recognizer.safetensors");

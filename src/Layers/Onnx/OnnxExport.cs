@@ -2,15 +2,15 @@ namespace Solver.Layers.Onnx;
 
 /// <summary>
 /// Writes a built <see cref="Sequential"/> as an ONNX model (IR 8, opset 13) for inference elsewhere: input
-/// <c>input</c> [batch, C, H, W] float32, output <c>logits</c> [batch, classes]. Conv2d, MaxPool2d, ReLU, Flatten
-/// and Linear map one to one onto Conv, MaxPool, Relu, Flatten and Gemm; Dropout is the identity at inference and
-/// is left out. Initializers carry the state_dict names, so the file reads like our weights.
+/// <c>input</c> [batch, C, H, W] float32, output <c>logits</c> [batch, classes]. Conv2d, MaxPool2d, ReLU, Flatten,
+/// Linear and BatchNorm2d map one to one onto Conv, MaxPool, Relu, Flatten, Gemm and BatchNormalization (inference
+/// form, running statistics); Dropout is the identity at inference and is left out. Initializers carry the state_dict names, so the file reads like our weights.
 /// </summary>
 public static class OnnxExport
 {
     // Field numbers and enum values from onnx/onnx.proto (stable since IR 3).
     private const int FloatType = 1;
-    private const int AttrInt = 2, AttrInts = 7;
+    private const int AttrFloat = 1, AttrInt = 2, AttrInts = 7;
 
     public static void Save(string path, Sequential net, string graphName, IReadOnlyDictionary<string, string>? metadata = null) =>
         AtomicFile.Write(path, s => s.Write(Encode(net, graphName, metadata)));
@@ -48,6 +48,10 @@ public static class OnnxExport
                     var gemmInputs = l.HasBias ? new[] { input, $"{i}.weight", $"{i}.bias" } : new[] { input, $"{i}.weight" };
                     nodes.Add(Node("Gemm", name, gemmInputs, output, Int("transB", 1)));
                     break;
+                case BatchNorm2d bn:
+                    nodes.Add(Node("BatchNormalization", name, [input, $"{i}.weight", $"{i}.bias", $"{i}.running_mean", $"{i}.running_var"], output,
+                        Float("epsilon", bn.Eps), Float("momentum", 1 - bn.Momentum)));
+                    break;
                 case Dropout when i < net.Layers.Count - 1:
                     continue; // identity at inference: the next layer reads this one's input
                 default:
@@ -82,6 +86,8 @@ public static class OnnxExport
     };
 
     private static Action<ProtoWriter> Ints(string name, params long[] values) => a => a.String(1, name).PackedInts(8, values).Int(20, AttrInts);
+
+    private static Action<ProtoWriter> Float(string name, float value) => a => a.String(1, name).Float(2, value).Int(20, AttrFloat);
 
     private static Action<ProtoWriter> Int(string name, long value) => a => a.String(1, name).Int(3, value).Int(20, AttrInt);
 
