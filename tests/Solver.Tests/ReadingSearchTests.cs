@@ -104,4 +104,27 @@ public class ReadingSearchTests
         var s = EquationSolver.Solve(Parser.Parse(tokens, "symbol"));
         Assert.Equal(solutions.Split(','), s.Solutions.Order());
     }
+
+    [Theory]
+    [InlineData("7 z + 3 = 5 2", "z z + 3 = 5 2", ReadingSearch.AdjacentLettersPenalty)]      // 7z read as zz
+    [InlineData("9 z + 1 1 = 6", "9 z + 1 z = 6", ReadingSearch.UnitCoefficientPenalty)]      // 11 read as 1z
+    [InlineData("x ^2 - 9 x = 0", "2 0 ^2 - 9 x = 0", ReadingSearch.NumericPowerPenalty)]     // x read as 20, raised 2 on a number
+    public void Readings_people_do_not_write_cost_more(string likely, string unlikely, double penalty)
+    {
+        static (string[] Labels, bool[] Raised) Parse(string text)
+        {
+            var parts = text.Split(' ');
+            return (parts.Select(p => p.TrimStart('^')).ToArray(), parts.Select(p => p.StartsWith('^')).ToArray());
+        }
+        var (a, ar) = Parse(likely);
+        var (b, br) = Parse(unlikely);
+        Assert.Equal(penalty, ReadingSearch.StructureCost(b, br) - ReadingSearch.StructureCost(a, ar), 6);
+    }
+
+    [Fact]
+    public void Numbers_may_be_raised_where_there_is_nothing_to_solve_and_11_is_no_unit_coefficient()
+    {
+        Assert.Equal(0, ReadingSearch.StructureCost(["3", "2", "+", "1"], [false, true, false, false]));       // 3^2+1: evaluated
+        Assert.Equal(0, ReadingSearch.StructureCost(["1", "1", "x", "=", "2"], [false, false, false, false, false])); // 11x = 2
+    }
 }

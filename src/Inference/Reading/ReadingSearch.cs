@@ -14,6 +14,9 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="NoVariablePenalty"/> for an equation with '=' but no unknown,
 ///   - <see cref="NoEqualsPenalty"/> for letters with no '=',
 ///   - <see cref="TimesBesideXPenalty"/> for a '×' beside the unknown x,
+///   - <see cref="AdjacentLettersPenalty"/> for two letters side by side (7z read as zz),
+///   - <see cref="UnitCoefficientPenalty"/> for a lone 1 written before a letter (11 read as 1z),
+///   - <see cref="NumericPowerPenalty"/> for a raised exponent on a number in an equation with an unknown (x² read as 20²),
 /// and the reader tries readings best first until one parses and solves. The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
 /// (docs/results.md).
@@ -32,6 +35,12 @@ public static class ReadingSearch
     public const double NoEqualsPenalty = 1.5;
     /// <summary>Cost of a '×' in an equation whose unknown is x: people who solve for x write products without it.</summary>
     public const double TimesBesideXPenalty = 2.0;
+    /// <summary>Cost of each pair of letters side by side: an equation in one unknown writes x², not xx.</summary>
+    public const double AdjacentLettersPenalty = 2.0;
+    /// <summary>Cost of each lone 1 right before a letter: people write x, not 1x.</summary>
+    public const double UnitCoefficientPenalty = 2.0;
+    /// <summary>Cost of each exponent raised over a number when the reading has '=' and a letter.</summary>
+    public const double NumericPowerPenalty = 1.5;
     private const int MaxJoinCandidates = 8;
     private const int MaxReadings = 400;
 
@@ -66,21 +75,32 @@ public static class ReadingSearch
             }
             double joinCost = JoinCost * chosen.Count;
             foreach (var (labels, changed, logP) in LabelChoices(preds))
-                readings.Add(new Interpretation(syms, preds, labels, changed, logP - joinCost - StructureCost(labels)));
+                readings.Add(new Interpretation(syms, preds, labels, changed, logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList())));
         }
         return readings.OrderByDescending(r => r.Score).Take(MaxReadings).ToList();
     }
 
     private static double LogP(double p) => Math.Log(Math.Max(p, 1e-6));
 
-    private static double StructureCost(IReadOnlyList<string> labels)
+    public static double StructureCost(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript)
     {
+        static bool Letter(string l) => l.Length == 1 && char.IsLetter(l[0]);
+        static bool Digit(string l) => l.Length == 1 && char.IsDigit(l[0]);
         int equals = labels.Count(l => l == "=");
-        bool variable = labels.Any(l => l.Length == 1 && char.IsLetter(l[0]));
+        bool variable = labels.Any(Letter);
         double cost = 0;
         if (equals >= 1 && !variable) cost += NoVariablePenalty;
         if (equals == 0 && variable) cost += NoEqualsPenalty;
         if (labels.Contains("x") && labels.Contains("times")) cost += TimesBesideXPenalty;
+        for (int i = 0; i + 1 < labels.Count; i++)
+        {
+            if (superscript[i] || superscript[i + 1]) continue;
+            if (Letter(labels[i]) && Letter(labels[i + 1])) cost += AdjacentLettersPenalty;
+            if (labels[i] == "1" && Letter(labels[i + 1]) && (i == 0 || !Digit(labels[i - 1]))) cost += UnitCoefficientPenalty;
+        }
+        if (equals >= 1 && variable)
+            for (int i = 1; i < labels.Count; i++)
+                if (superscript[i] && !superscript[i - 1] && Digit(labels[i - 1])) cost += NumericPowerPenalty;
         return cost;
     }
 
