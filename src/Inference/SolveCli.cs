@@ -70,26 +70,27 @@ public static class SolveCli
         }));
         root.Subcommands.Add(render);
 
-        var evalConfig = new Option<string>("--config") { Description = "The recognizer's training config: its data and test split supply the symbol images", Required = true };
+        var evalConfig = new Option<string?>("--config") { Description = "The recognizer's training config: its data and test split supply the symbol images (default: the config stored in the weights, so the test split is the one the recognizer never saw)" };
         var evalCount = new Option<int>("--count") { Description = "Equations to compose (half linear, half quadratic)", DefaultValueFactory = _ => 200 };
         var evalSeed = new Option<int>("--seed") { Description = "Seed of the composition", DefaultValueFactory = _ => 1 };
         var verbose = new Option<bool>("--verbose") { Description = "List every equation that was not solved" };
         var dump = new Option<string?>("--dump") { Description = "Write the composed pictures to this folder (they contain dataset ink: never commit them)" };
         var evaluate = new Command("evaluate-composed",
             "Compose random linear and quadratic equations from the test split's handwritten symbols, run the whole pipeline, and report symbol accuracy and solve rate.\n\n" +
-            "Example:\n  solve evaluate-composed --config configs/recognizer.json --count 400");
+            "Example:\n  solve evaluate-composed --count 400 --seed 1   (the shipped recognizer and the test split of the config stored in it)");
         var damage = new Option<int>("--damage") { Description = $"photo damage: 0 none, 1 a phone photo of paper (tilt, ruled lines, uneven light, shadow, blur, noise), up to {Evaluation.PhotoDamage.MaxLevel}", DefaultValueFactory = _ => 0 };
         damage.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v < 0 || v > Evaluation.PhotoDamage.MaxLevel) r.AddError($"--damage must be 0..{Evaluation.PhotoDamage.MaxLevel}"); });
         foreach (var o in new Option[] { evalConfig, evalCount, evalSeed, weights, accelerator, verbose, dump, damage }) evaluate.Options.Add(o);
         evaluate.SetAction(p => exit = Guard(stderr, () =>
         {
-            var config = TrainerConfig.Load(p.GetValue(evalConfig)!);
+            var weightsPath = ResolveWeights(p.GetValue(weights));
+            var config = p.GetValue(evalConfig) is { } configPath ? TrainerConfig.Load(configPath) : ConfigOf(weightsPath);
             var paths = config.Data.Paths.Select(x => DataSource.Resolve(x, config.BaseDirectory)).ToList();
             var data = Dataset.Load(paths, config.Data.Classes, null, stdout.WriteLine);
             var split = Splitter.Split(data, config.Data.Split, config.Data.MaxPerClass);
             using var device = ComputeDevice.Create(AcceleratorChoiceParser.Resolve(p.GetValue(accelerator)));
             stdout.WriteLine(device.Description);
-            using var reader = EquationReader.Open(ResolveWeights(p.GetValue(weights)), device);
+            using var reader = EquationReader.Open(weightsPath, device);
             var totals = Evaluation.ComposedEvaluation.Run(reader, data, split.Test, p.GetValue(evalCount), p.GetValue(evalSeed), p.GetValue(verbose) ? stdout : TextWriter.Null, p.GetValue(dump), p.GetValue(damage));
             stdout.WriteLine(Evaluation.ComposedEvaluation.Format(totals));
             return 0;
@@ -181,6 +182,15 @@ public static class SolveCli
         if (json) stdout.WriteLine(JsonSerializer.Serialize(new ReadResult { Error = message }, Json));
         stderr.WriteLine($"error: {message}");
         return 2;
+    }
+
+    /// <summary>The training config stored in exported weights (relative data paths are taken from the working folder).</summary>
+    private static TrainerConfig ConfigOf(string weightsPath)
+    {
+        var stored = ModelWeights.Load(weightsPath).Metadata;
+        if (!stored.TryGetValue("config", out var json))
+            throw new ArgumentException($"{weightsPath} holds no training config; pass --config with the one it was trained with");
+        return TrainerConfig.Parse(json, $"the config stored in {weightsPath}");
     }
 
     /// <summary>--weights, else SOLVER_WEIGHTS, else models/recognizer.safetensors beside the program or in the working folder.</summary>
