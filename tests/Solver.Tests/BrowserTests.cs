@@ -60,6 +60,7 @@ public sealed class BrowserTests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal("x = 2", answer);
         Assert.Equal("2x+3=7", driver.FindElement(By.Id("equation")).Text);
         Assert.True(driver.FindElements(By.CssSelector("#symbols tbody tr")).Count >= 6, "one row per symbol");
+        if (Environment.GetEnvironmentVariable("SOLVER_SCREENSHOT") is { Length: > 0 } shot) ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(shot);
 
         // Undo removes the last stroke (a bar of the 7) and clears the answer; Clear empties the page.
         driver.FindElement(By.Id("undo")).Click();

@@ -137,3 +137,41 @@ public sealed class ServerTests(ServerFixture server) : IClassFixture<ServerFixt
             Assert.Contains(id, html);
     }
 }
+
+public sealed class ServerTimeLimitTests
+{
+    [Fact]
+    public async Task A_request_past_its_time_limit_gets_a_json_error_not_a_hang()
+    {
+        await using var app = SolveServer.Build(new ServerOptions
+        {
+            Port = 0, RequestTimeout = TimeSpan.FromMilliseconds(1),
+            WeightsPath = Path.Combine(ExamplesTests.RepoRoot(), "models", "recognizer.safetensors"),
+            Accelerator = Solver.Kernels.AcceleratorChoice.Cpu,
+        });
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single() + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        var image = File.ReadAllBytes(Path.Combine(ExamplesTests.RepoRoot(), "examples", "linear.png"));
+        // A slow upload: the body arrives in pieces, so the 1 ms limit passes while it is still coming.
+        using var response = await client.PostAsync("api/solve", new StreamContent(new SlowStream(image)));
+        Assert.True(response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.ServiceUnavailable, response.StatusCode.ToString());
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.False(string.IsNullOrEmpty(doc.RootElement.GetProperty("error").GetString()));
+        await app.StopAsync();
+    }
+
+    private sealed class SlowStream(byte[] data) : MemoryStream(data)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancel = default)
+        {
+            await Task.Delay(20, cancel);
+            return await base.ReadAsync(buffer[..Math.Min(buffer.Length, 256)], cancel);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Thread.Sleep(20);
+            return base.Read(buffer, offset, Math.Min(count, 256));
+        }
+    }
+}
