@@ -52,7 +52,7 @@ public sealed class TrainingSafetyTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Sigkill_mid_epoch_then_resume_gives_the_weights_of_an_uninterrupted_run()
+    public void Sigkill_or_sigint_mid_epoch_then_resume_gives_the_weights_of_an_uninterrupted_run()
     {
         var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 300, seed: 9);
         var config = TinyData.Config(dir, data, epochs: 5);
@@ -100,6 +100,26 @@ public sealed class TrainingSafetyTests(ITestOutputHelper output) : IDisposable
         var resumed = SafeTensors.Read(Path.Combine(killedDir, "model.safetensors")).Tensors;
         Assert.Equal(straight.Keys.Order(), resumed.Keys.Order());
         foreach (var (name, t) in straight) Assert.Equal(t.Data, resumed[name].Data);
+
+        // Ctrl-C (a real SIGINT): the batch in flight finishes, a mid-epoch checkpoint is saved, exit code 130.
+        var interruptedDir = Path.Combine(dir, "interrupted");
+        var interruptedMetrics = Path.Combine(interruptedDir, "metrics.csv");
+        using (var victim = Process.Start(Start(interruptedDir, false))!)
+        {
+            var stdout = victim.StandardOutput.ReadToEndAsync();
+            _ = victim.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (!(File.Exists(interruptedMetrics) && File.ReadAllLines(interruptedMetrics).Length >= 2) && !victim.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
+            Thread.Sleep(100);
+            using (var kill = Process.Start("kill", ["-INT", victim.Id.ToString()])) kill.WaitForExit();
+            Assert.True(victim.WaitForExit(TimeSpan.FromMinutes(1)), "the trainer did not stop on SIGINT");
+            Assert.Equal(130, victim.ExitCode);
+            output.WriteLine(stdout.Result.Split('\n').LastOrDefault(l => l.Contains("interrupt")) ?? "");
+        }
+        var log2 = RunToEnd(interruptedDir, true);
+        Assert.Matches(@"resume: epoch 2, batch [1-9]\d*", log2); // mid-epoch, from the batch after the last one done
+        var resumedAfterInterrupt = SafeTensors.Read(Path.Combine(interruptedDir, "model.safetensors")).Tensors;
+        foreach (var (name, t) in straight) Assert.Equal(t.Data, resumedAfterInterrupt[name].Data);
     }
 
     [Fact]
