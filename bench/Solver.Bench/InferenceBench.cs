@@ -12,12 +12,18 @@ public static class InferenceBench
 {
     public const string Equation = "3x+12=27";
 
-    public static (double MedianMs, string Read) Run(ComputeDevice d, string weights, int rounds)
+    /// <summary>The benchmark's equation drawn by our stroke renderer, as PNG bytes.</summary>
+    public static byte[] EquationPng()
     {
         using var image = StrokeRenderer.Render(Equation, new RenderStyle(), 7);
         using var png = new MemoryStream();
         image.SaveAsPng(png);
-        var bytes = png.ToArray();
+        return png.ToArray();
+    }
+
+    public static (double MedianMs, string Read) Run(ComputeDevice d, string weights, int rounds)
+    {
+        var bytes = EquationPng();
         using var reader = EquationReader.Open(weights, d);
         var first = reader.Read(bytes, "bench.png"); // compile and warm up
         var times = new List<double>();

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using SixLabors.ImageSharp;
-using Solver.Inference.Rendering;
 using Solver.Inference.Server;
 using Solver.Kernels;
 
@@ -16,10 +14,7 @@ public static class LoadBench
 
     public static async Task<Result> Run(AcceleratorChoice accelerator, string weights, int requests, int clients)
     {
-        using var image = StrokeRenderer.Render(InferenceBench.Equation, new RenderStyle(), 7);
-        using var png = new MemoryStream();
-        image.SaveAsPng(png);
-        var bytes = png.ToArray();
+        var bytes = InferenceBench.EquationPng();
 
         await using var app = SolveServer.Build(new ServerOptions { Port = 0, WeightsPath = weights, Accelerator = accelerator });
         await app.StartAsync();

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Hosting;
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.Extensions.Hosting;
 using SixLabors.ImageSharp;
 using Solver.Inference.Imaging;
 using Solver.Inference.Reading;

@@ -158,7 +158,7 @@ public sealed class ComputeDevice : IDisposable
 
     public void Dispose()
     {
-        conv = null; pool = null; gemm = null; activation = null; softmaxCrossEntropy = null; sgd = null; adam = null; dropout = null;
+        conv = null; pool = null; gemm = null; activation = null; softmaxCrossEntropy = null; sgd = null; adam = null; dropout = null; batchNorm = null;
         dummy.Dispose();
         Accelerator.Dispose();
         context.Dispose();

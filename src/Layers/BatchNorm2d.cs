@@ -27,12 +27,11 @@ public sealed class BatchNorm2d(int channels, float momentum = 0.1f, float eps =
 
     protected override void Allocate()
     {
-        int hw = InputShape[1] * InputShape[2];
-        weight = new Parameter($"{Name}.weight", Own(Tensor.Zeros(Device, Channels)), Own(Tensor.Zeros(Device, Channels)), hw, hw, false) { InitialValue = 1f };
-        bias = new Parameter($"{Name}.bias", Own(Tensor.Zeros(Device, Channels)), Own(Tensor.Zeros(Device, Channels)), hw, hw, true);
-        weight.Value.CopyFrom(Enumerable.Repeat(1f, Channels).ToArray());
+        Tensor Ones() => Own(Tensor.FromArray(Device, Enumerable.Repeat(1f, Channels).ToArray(), Channels));
+        weight = new Parameter($"{Name}.weight", Ones(), Own(Tensor.Zeros(Device, Channels)), Plane, Plane, false) { InitialValue = 1f };
+        bias = new Parameter($"{Name}.bias", Own(Tensor.Zeros(Device, Channels)), Own(Tensor.Zeros(Device, Channels)), Plane, Plane, true);
         runningMean = new Buffer($"{Name}.running_mean", Own(Tensor.Zeros(Device, Channels)));
-        runningVar = new Buffer($"{Name}.running_var", Own(Tensor.FromArray(Device, Enumerable.Repeat(1f, Channels).ToArray(), Channels)));
+        runningVar = new Buffer($"{Name}.running_var", Ones());
         mean = Own(Tensor.Zeros(Device, Channels));
         invStd = Own(Tensor.Zeros(Device, Channels));
         output = NewBatchTensor(OutputShape);

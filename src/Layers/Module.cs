@@ -40,7 +40,7 @@ public abstract class Module : IDisposable
     /// <summary>Whether Backward must produce the gradient to the input (false for a network's first layer).</summary>
     public bool ComputeInputGradient { get; set; } = true;
 
-    /// <summary>Training mode (true, as a new PyTorch module) or evaluation mode: only dropout behaves differently.</summary>
+    /// <summary>Training mode (true, as a new PyTorch module) or evaluation mode: dropout and batch norm behave differently.</summary>
     public bool Training { get; set; } = true;
 
     public ComputeDevice Device { get; private set; } = null!;

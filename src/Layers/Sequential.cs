@@ -83,11 +83,11 @@ public sealed class Sequential : Module
     private IEnumerable<(string Name, Tensor Value)> Saved() =>
         Parameters.Select(p => (p.Name, p.Value)).Concat(Buffers.Select(b => (b.Name, b.Value)));
 
-    /// <summary>Loads every parameter; a missing, extra or misshapen tensor is an error that names it.</summary>
+    /// <summary>Loads every parameter and buffer; a missing, extra or misshapen tensor is an error that names it.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, NamedTensor> state)
     {
-        var parameters = Saved().ToList();
-        foreach (var p in parameters)
+        var saved = Saved().ToList();
+        foreach (var p in saved)
         {
             if (!state.TryGetValue(p.Name, out var t))
                 throw new InvalidDataException($"weights have no tensor '{p.Name}' for layer {p.Name.Split('.')[0]} ({Describe(p)})");
@@ -97,7 +97,7 @@ public sealed class Sequential : Module
                 if (!float.IsFinite(v)) throw new InvalidDataException($"tensor '{p.Name}' holds NaN or infinite values");
             p.Value.CopyFrom(t.Data);
         }
-        var extra = state.Keys.Except(parameters.Select(p => p.Name)).ToList();
+        var extra = state.Keys.Except(saved.Select(p => p.Name)).ToList();
         if (extra.Count > 0) throw new InvalidDataException($"weights hold tensors the model does not have: {string.Join(", ", extra)}");
         Device.Synchronize();
     }

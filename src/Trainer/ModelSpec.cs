@@ -96,8 +96,8 @@ public sealed class ModelSpec
             bool last = i == Layers.Count - 1 || Layers.Skip(i + 1).All(x => x.Type != "linear");
             if (l.Type == "linear" && l.InFeatures is null && shape.Length != 1)
                 throw new ShapeException($"layer {i} (linear): expected a flat input [features], got {ShapeUtil.Format(shape)}; add a flatten layer before it");
-            if (l.Type == "conv2d" && shape.Length != 3)
-                throw new ShapeException($"layer {i} (conv2d): expected input [channels, height, width], got {ShapeUtil.Format(shape)}");
+            if (l.Type is "conv2d" or "batchnorm2d" && shape.Length != 3)
+                throw new ShapeException($"layer {i} ({l.Type}): expected input [channels, height, width], got {ShapeUtil.Format(shape)}");
             Module m = l.Type switch
             {
                 "conv2d" => new Conv2d(l.InChannels ?? shape[0], l.OutChannels!.Value, l.Kernel!.Value, l.Stride ?? 1, l.Padding ?? 0, l.Bias ?? true),
@@ -106,7 +106,7 @@ public sealed class ModelSpec
                 "relu" => new ReLU(),
                 "flatten" => new Flatten(),
                 "dropout" => new Dropout(l.P!.Value),
-                "batchnorm2d" => shape.Length == 3 ? new BatchNorm2d(shape[0]) : throw new ShapeException($"layer {i} (batchnorm2d): expected input [channels, height, width], got {ShapeUtil.Format(shape)}"),
+                "batchnorm2d" => new BatchNorm2d(shape[0]),
                 _ => throw new ShapeException($"layer {i}: unknown layer type '{l.Type}'"),
             };
             m.Name = i.ToString();

@@ -39,4 +39,18 @@ public sealed class LayerPicturesTests : IDisposable
         Assert.Equal(new Rgb24(0, 0, 0), acts[30, 10 * 3 + 1]); // the stroke, dark
         Assert.Equal(new Rgb24(255, 255, 255), acts[30, 2]);    // the paper
     }
+
+    [Fact]
+    public void Activations_are_taken_after_a_conv_layers_batch_norm_and_relu()
+    {
+        using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
+        using var net = new Sequential(new Conv2d(1, 2, 3), new BatchNorm2d(2), new ReLU(), new Flatten(), new Linear(2 * 19 * 19, 2));
+        net.Build(device, 2, [1, 21, 21]);
+        net.Parameters[0].Value.CopyFrom(new float[18]);       // the conv outputs 0 everywhere...
+        net.Parameters.Single(p => p.Name == "1.bias").Value.CopyFrom([0.5f, 0.5f]); // ...and batch norm shifts it to 0.5
+        Assert.True(LayerPictures.WriteActivations(dir, net, new float[21 * 21]));
+        using var acts = Image.Load<Rgb24>(Path.Combine(dir, LayerPictures.ActivationsFile));
+        Assert.Equal(21 * 3 + 4 + 19 * 3, acts.Height); // the input and one row for the conv block
+        Assert.Equal(new Rgb24(0, 0, 0), acts[5, 21 * 3 + 4 + 5]); // 0.5, at its map's maximum: the block's output, not the raw conv's 0
+    }
 }

@@ -47,12 +47,8 @@ public sealed class ProtoWriter
     }
 
     /// <summary>A packed repeated int64 field.</summary>
-    public ProtoWriter PackedInts(int field, IEnumerable<long> values)
-    {
-        var inner = new ProtoWriter();
-        foreach (var v in values) inner.Varint((ulong)v);
-        return Bytes(field, inner._buffer.GetBuffer().AsSpan(0, (int)inner._buffer.Length));
-    }
+    public ProtoWriter PackedInts(int field, IEnumerable<long> values) =>
+        Message(field, inner => { foreach (var v in values) inner.Varint((ulong)v); });
 
     private void Tag(int field, int wireType) => Varint((ulong)((field << 3) | wireType));
 

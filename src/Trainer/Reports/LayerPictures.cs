@@ -34,7 +34,7 @@ public static class LayerPictures
         return true;
     }
 
-    /// <summary>Row 0 is the input; then one row of feature maps per conv layer, each map scaled to its own maximum.</summary>
+    /// <summary>Row 0 is the input; then one row of feature maps per conv layer (after its batch norm and ReLU), each map scaled to its own maximum.</summary>
     public static bool WriteActivations(string dir, Sequential net, ReadOnlySpan<float> sample)
     {
         if (!net.Layers.OfType<Conv2d>().Any()) return false;
@@ -43,20 +43,19 @@ public static class LayerPictures
         input.CopyFrom(sample);
         net.Train(false);
         var rows = new List<List<(float[] Data, int W, int H)>> { Planes(input.ToArray(), shape) };
+        // A conv layer's maps are shown where its block of per-pixel layers (batch norm, ReLU) ends.
+        static bool PerPixel(Module m) => m is BatchNorm2d or ReLU;
         var x = input;
+        bool inConvBlock = false;
         for (int i = 0; i < net.Layers.Count; i++)
         {
-            x = net.Layers[i].Forward(x, 1);
-            bool convOutput = net.Layers[i] is Conv2d && !(i + 1 < net.Layers.Count && net.Layers[i + 1] is ReLU)
-                              || net.Layers[i] is ReLU && i > 0 && net.Layers[i - 1] is Conv2d;
-            if (convOutput) rows.Add(Planes(x.ToArray(), net.Layers[i].OutputShape));
+            var layer = net.Layers[i];
+            x = layer.Forward(x, 1);
+            inConvBlock = layer is Conv2d || inConvBlock && PerPixel(layer);
+            if (inConvBlock && !(i + 1 < net.Layers.Count && PerPixel(net.Layers[i + 1])))
+                rows.Add(Planes(x.ToArray(), layer.OutputShape));
         }
-        int cell = 3;
-        var images = rows.Select(r =>
-        {
-            var planes = r.Select(p => (p.Data, p.W, p.H)).ToList();
-            return Grid(planes, cell, v => Gray(v), normalise: true);
-        }).ToList();
+        var images = rows.Select(r => Grid(r, 3, Gray, normalise: true)).ToList();
         int width = images.Max(i => i.Width), height = images.Sum(i => i.Height) + Gap * (images.Count - 1);
         using var all = new Image<Rgb24>(width, height, new Rgb24(255, 255, 255));
         int y = 0;
