@@ -12,15 +12,21 @@ namespace Solver.Kernels;
 /// two per one. ILGPU's CPU accelerator range-checks every access, so this is what decides its speed
 /// (docs/performance.md). Blocks that reach past an edge take the same loop with bounds-checked loads; channels or
 /// pixels past the end are computed and not stored. Each output element is written by exactly one thread: no atomics.
+/// The hot loops read through raw pointers taken once per thread (<c>fixed</c> on the view's first element): on the
+/// CPU accelerator an ArrayView access carries range asserts whose failure calls make the JIT keep the accumulators in
+/// memory, and kernels are compiled fully optimized up front (<c>AggressiveOptimization</c>) because each runs once
+/// per launch, where tiering would leave its loop in on-stack-replacement code. Every pointer offset is a non-negative
+/// int (ILGPU's PTX backend widens offsets as unsigned). docs/performance.md has the measurements.
 /// </summary>
 public static class ConvKernels
 {
     /// <summary>x[plane + ih, iw] of an h x w plane, or zero outside it (padding, or a block's tail past the edge).</summary>
-    private static float Pixel(ArrayView<float> x, int plane, int ih, int iw, int h, int w) =>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float Pixel(float* x, int plane, int ih, int iw, int h, int w) =>
         ih >= 0 && ih < h && iw >= 0 && iw < w ? x[(plane + ih) * w + iw] : 0f;
 
     /// <summary>Up to four consecutive values; <paramref name="room"/> says how many fit before the row ends.</summary>
-    private static void Store(ArrayView<float> y, int at, int room, float v0, float v1, float v2, float v3)
+    private static unsafe void Store(float* y, int at, int room, float v0, float v1, float v2, float v3)
     {
         y[at] = v0;
         if (room > 1) y[at + 1] = v1;
@@ -32,7 +38,8 @@ public static class ConvKernels
     /// y[n,co,oh,ow] = b[co] + sum x[n,ci,oh*s-p+kh,ow*s-p+kw] * w[co,ci,kh,kw], with w packed by
     /// <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of 4 output channels) of OH x ceil(OW/4) blocks.
     /// </summary>
-    public static void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,
         ArrayView<float> y, ConvGeometry g, TileGrid grid, int hasBias)
     {
         if (thread >= grid.ThreadCount) return;
@@ -40,7 +47,10 @@ public static class ConvKernels
         int blocks = (g.Cout + 3) / 4;
         int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
         var bias = hasBias != 0 ? Quad.Gather(b, c0, 1, g.Cout - c0) : new Quad();
-        int plane = g.OH * g.OW;
+        int plane = g.OH * g.OW, wStep = blocks * 4;
+        fixed (float* xBase = &x[0])
+        fixed (Quad* wBase = &wq[0])
+        fixed (float* yBase = &y[0])
         for (int oh = tile.Row0; oh < tile.Row1; oh++)
         {
             int ih0 = oh - g.Pad;
@@ -51,12 +61,11 @@ public static class ConvKernels
                 int at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0;
                 if (g.Stride != 1 || !rowsInside || iw0 < 0 || iw0 + 3 + g.KW > g.W)
                 {
-                    ForwardEdgeBlock(x, wq, y, g, n, cb, oh, ow0, bias, at);
+                    ForwardEdgeBlock(xBase, (float*)wBase, yBase, g, n, cb, oh, ow0, bias, at);
                     continue;
                 }
                 // The hot loop holds only its own loads and sixteen accumulators; edge blocks and stores live in helpers
-                // to keep it small. (ILGPU's range checks still make the JIT keep the accumulators in memory on the
-                // CPU: docs/performance.md.)
+                // to keep it small.
                 float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
                 float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
                 for (int ci = 0; ci < g.Cin; ci++)
@@ -64,13 +73,14 @@ public static class ConvKernels
                     int xPlane = (n * g.Cin + ci) * g.H;
                     for (int kh = 0; kh < g.KH; kh++)
                     {
-                        int wAt = (ci * g.KH + kh) * g.KW * blocks + cb;
-                        int xi = (xPlane + ih0 + kh) * g.W + iw0;
-                        float x0 = x[xi], x1 = x[xi + 1], x2 = x[xi + 2];
+                        float* wp = (float*)wBase + ((ci * g.KH + kh) * g.KW * blocks + cb) * 4;
+                        float* xr = xBase + ((xPlane + ih0 + kh) * g.W + iw0);
+                        float x0 = xr[0], x1 = xr[1], x2 = xr[2];
                         for (int kw = 0; kw < g.KW; kw++)
                         {
-                            float x3 = x[xi + kw + 3];
-                            var q = wq[wAt + kw * blocks];
+                            float x3 = xr[kw + 3];
+                            var q = Quad.At(wp);
+                            wp += wStep;
                             a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
                             a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
                             a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
@@ -79,14 +89,14 @@ public static class ConvKernels
                         }
                     }
                 }
-                StoreBlock(y, at, plane, g.OW - ow0, g.Cout - c0, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+                StoreBlock(yBase, at, plane, g.OW - ow0, g.Cout - c0, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }
 
     /// <summary>A forward block that reaches past an edge or strides: every pixel load checked.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ForwardEdgeBlock(ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> y, ConvGeometry g,
+    private static unsafe void ForwardEdgeBlock(float* x, float* wq, float* y, ConvGeometry g,
         int n, int cb, int oh, int ow0, Quad bias, int at)
     {
         int blocks = (g.Cout + 3) / 4, s = g.Stride;
@@ -105,7 +115,7 @@ public static class ConvKernels
                     float x1 = Pixel(x, xPlane, ih0 + kh, iw0 + s + kw, g.H, g.W);
                     float x2 = Pixel(x, xPlane, ih0 + kh, iw0 + 2 * s + kw, g.H, g.W);
                     float x3 = Pixel(x, xPlane, ih0 + kh, iw0 + 3 * s + kw, g.H, g.W);
-                    var q = wq[wAt + kw * blocks];
+                    var q = Quad.At(wq + (wAt + kw * blocks) * 4);
                     a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
                     a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
                     a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
@@ -121,7 +131,7 @@ public static class ConvKernels
     /// <paramref name="room"/> values left in a row and the <paramref name="rows"/> rows that exist.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StoreBlock(ArrayView<float> y, int at, int rowStride, int room, int rows,
+    private static unsafe void StoreBlock(float* y, int at, int rowStride, int room, int rows,
         float a00, float a01, float a02, float a03, float a10, float a11, float a12, float a13,
         float a20, float a21, float a22, float a23, float a30, float a31, float a32, float a33)
     {
@@ -136,13 +146,17 @@ public static class ConvKernels
     /// with the flipped kernel), w packed by <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of 4
     /// input channels) of H x ceil(W/4) blocks.
     /// </summary>
-    public static void BackwardInput(Index1D thread, ArrayView<float> dy, ArrayView<Quad> wq, ArrayView<float> dx,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void BackwardInput(Index1D thread, ArrayView<float> dy, ArrayView<Quad> wq, ArrayView<float> dx,
         ConvGeometry g, TileGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
-        int blocks = (g.Cin + 3) / 4;
+        int blocks = (g.Cin + 3) / 4, wStep = blocks * 4;
         int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
+        fixed (float* dyBase = &dy[0])
+        fixed (Quad* wBase = &wq[0])
+        fixed (float* dxBase = &dx[0])
         for (int ih = tile.Row0; ih < tile.Row1; ih++)
         {
             // The taps kh whose output row oh = ih + p - kh exists.
@@ -161,25 +175,26 @@ public static class ConvKernels
                     {
                         int oh = ih + g.Pad - kh;
                         int row = (dyPlane + oh) * g.OW;
-                        int wAt = (co * g.KH + kh) * g.KW * blocks + cb;
+                        float* wp = (float*)wBase + ((co * g.KH + kh) * g.KW * blocks + cb) * 4;
                         // Pixel j of the block reads column ow0 + j - kw: the window slides left one column per tap.
                         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f, keep1 = 0f, keep2 = 0f, keep3 = 0f;
-                        if (sliding) { keep1 = dy[row + ow0 + 1]; keep2 = dy[row + ow0 + 2]; keep3 = dy[row + ow0 + 3]; }
+                        if (sliding) { keep1 = dyBase[row + ow0 + 1]; keep2 = dyBase[row + ow0 + 2]; keep3 = dyBase[row + ow0 + 3]; }
                         for (int kw = 0; kw < g.KW; kw++)
                         {
                             if (sliding)
                             {
-                                d0 = dy[row + ow0 - kw]; d1 = keep1; d2 = keep2; d3 = keep3;
+                                d0 = dyBase[row + ow0 - kw]; d1 = keep1; d2 = keep2; d3 = keep3;
                                 keep1 = d0; keep2 = d1; keep3 = d2;
                             }
                             else
                             {
-                                d0 = Pixel(dy, dyPlane, oh, ow0 - kw, g.OH, g.OW);
-                                d1 = Pixel(dy, dyPlane, oh, ow0 + 1 - kw, g.OH, g.OW);
-                                d2 = Pixel(dy, dyPlane, oh, ow0 + 2 - kw, g.OH, g.OW);
-                                d3 = Pixel(dy, dyPlane, oh, ow0 + 3 - kw, g.OH, g.OW);
+                                d0 = Pixel(dyBase, dyPlane, oh, ow0 - kw, g.OH, g.OW);
+                                d1 = Pixel(dyBase, dyPlane, oh, ow0 + 1 - kw, g.OH, g.OW);
+                                d2 = Pixel(dyBase, dyPlane, oh, ow0 + 2 - kw, g.OH, g.OW);
+                                d3 = Pixel(dyBase, dyPlane, oh, ow0 + 3 - kw, g.OH, g.OW);
                             }
-                            var q = wq[wAt + kw * blocks];
+                            var q = Quad.At(wp);
+                            wp += wStep;
                             a00 += q.A * d0; a01 += q.A * d1; a02 += q.A * d2; a03 += q.A * d3;
                             a10 += q.B * d0; a11 += q.B * d1; a12 += q.B * d2; a13 += q.B * d3;
                             a20 += q.C * d0; a21 += q.C * d1; a22 += q.C * d2; a23 += q.C * d3;
@@ -187,7 +202,7 @@ public static class ConvKernels
                         }
                     }
                 }
-                StoreBlock(dx, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0,
+                StoreBlock(dxBase, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0,
                     a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
@@ -239,7 +254,8 @@ public static class ConvKernels
     /// dy packed by <see cref="ConvPacking.OutputGradient"/>. Tiles: planes (ci, block of 4 output channels) of
     /// KH rows x ceil(KW/4) blocks of four taps along a row.
     /// </summary>
-    public static void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<Quad> dq, ArrayView<float> dw,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<Quad> dq, ArrayView<float> dw,
         ConvGeometry g, TileGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
@@ -247,6 +263,9 @@ public static class ConvKernels
         int blocks = (g.Cout + 3) / 4;
         int ci = tile.Plane / blocks, cb = tile.Plane - ci * blocks, c0 = cb * 4;
         int s = g.Stride, plane = g.OH * g.OW, taps = g.KH * g.KW;
+        fixed (float* xBase = &x[0])
+        fixed (Quad* dBase = &dq[0])
+        fixed (float* dwBase = &dw[0])
         for (int kh = tile.Row0; kh < tile.Row1; kh++)
         for (int kb = tile.Col0; kb < tile.Col1; kb++)
         {
@@ -267,23 +286,25 @@ public static class ConvKernels
                     if (ih < 0 || ih >= g.H) continue;
                     int xRow = (xPlane + ih) * g.W - g.Pad + kw0;
                     float x0 = 0f, x1 = 0f, x2 = 0f, x3 = 0f, next0 = 0f, next1 = 0f, next2 = 0f;
-                    if (owB > owA) { next0 = x[xRow + owA]; next1 = x[xRow + owA + 1]; next2 = x[xRow + owA + 2]; }
+                    if (owB > owA) { next0 = xBase[xRow + owA]; next1 = xBase[xRow + owA + 1]; next2 = xBase[xRow + owA + 2]; }
+                    float* dp = (float*)dBase + (dPlane + oh * g.OW) * 4;
                     for (int ow = 0; ow < g.OW; ow++)
                     {
                         if (ow >= owA && ow < owB)
                         {
-                            x0 = next0; x1 = next1; x2 = next2; x3 = x[xRow + ow + 3];
+                            x0 = next0; x1 = next1; x2 = next2; x3 = xBase[xRow + ow + 3];
                             next0 = x1; next1 = x2; next2 = x3;
                         }
                         else
                         {
                             int iw = ow * s - g.Pad + kw0;
-                            x0 = Pixel(x, xPlane, ih, iw, g.H, g.W);
-                            x1 = kw0 + 1 < g.KW ? Pixel(x, xPlane, ih, iw + 1, g.H, g.W) : 0f;
-                            x2 = kw0 + 2 < g.KW ? Pixel(x, xPlane, ih, iw + 2, g.H, g.W) : 0f;
-                            x3 = kw0 + 3 < g.KW ? Pixel(x, xPlane, ih, iw + 3, g.H, g.W) : 0f;
+                            x0 = Pixel(xBase, xPlane, ih, iw, g.H, g.W);
+                            x1 = kw0 + 1 < g.KW ? Pixel(xBase, xPlane, ih, iw + 1, g.H, g.W) : 0f;
+                            x2 = kw0 + 2 < g.KW ? Pixel(xBase, xPlane, ih, iw + 2, g.H, g.W) : 0f;
+                            x3 = kw0 + 3 < g.KW ? Pixel(xBase, xPlane, ih, iw + 3, g.H, g.W) : 0f;
                         }
-                        var d = dq[dPlane + oh * g.OW + ow];
+                        var d = Quad.At(dp);
+                        dp += 4;
                         a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
                         a10 += d.B * x0; a11 += d.B * x1; a12 += d.B * x2; a13 += d.B * x3;
                         a20 += d.C * x0; a21 += d.C * x1; a22 += d.C * x2; a23 += d.C * x3;
@@ -291,7 +312,7 @@ public static class ConvKernels
                     }
                 }
             }
-            StoreBlock(dw, (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, g.Cin * taps, g.KW - kw0, g.Cout - c0,
+            StoreBlock(dwBase, (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, g.Cin * taps, g.KW - kw0, g.Cout - c0,
                 a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
         }
     }

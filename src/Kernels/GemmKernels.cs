@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -36,31 +37,40 @@ public static class GemmKernels
     }
 
     /// <summary>C = op(A) op(B) (+ bias[j]) (+ C). Tiles: the single plane of ceil(M/4) x ceil(N/4) blocks.</summary>
-    public static void Gemm(Index1D thread, ArrayView<Quad> aq, ArrayView<Quad> bq, ArrayView<float> bias,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Gemm(Index1D thread, ArrayView<Quad> aq, ArrayView<Quad> bq, ArrayView<float> bias,
         ArrayView<float> c, GemmGeometry g, TileGrid grid, int hasBias)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
         int rowBlocks = (g.M + 3) / 4, colBlocks = (g.N + 3) / 4;
-        for (int rb = tile.Row0; rb < tile.Row1; rb++)
-        for (int cb = tile.Col0; cb < tile.Col1; cb++)
+        fixed (Quad* aBase = &aq[0])
+        fixed (Quad* bBase = &bq[0])
         {
-            float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-            float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-            for (int k = 0; k < g.K; k++)
+            float* a0 = (float*)aBase, b0 = (float*)bBase;
+            int aStep = rowBlocks * 4, bStep = colBlocks * 4;
+            for (int rb = tile.Row0; rb < tile.Row1; rb++)
+            for (int cb = tile.Col0; cb < tile.Col1; cb++)
             {
-                var r = aq[k * rowBlocks + rb];
-                var s = bq[k * colBlocks + cb];
-                a00 += r.A * s.A; a01 += r.A * s.B; a02 += r.A * s.C; a03 += r.A * s.D;
-                a10 += r.B * s.A; a11 += r.B * s.B; a12 += r.B * s.C; a13 += r.B * s.D;
-                a20 += r.C * s.A; a21 += r.C * s.B; a22 += r.C * s.C; a23 += r.C * s.D;
-                a30 += r.D * s.A; a31 += r.D * s.B; a32 += r.D * s.C; a33 += r.D * s.D;
+                float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+                float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+                float* ap = a0 + rb * 4, bp = b0 + cb * 4;
+                for (int k = 0; k < g.K; k++)
+                {
+                    var r = Quad.At(ap);
+                    var s = Quad.At(bp);
+                    ap += aStep; bp += bStep;
+                    a00 += r.A * s.A; a01 += r.A * s.B; a02 += r.A * s.C; a03 += r.A * s.D;
+                    a10 += r.B * s.A; a11 += r.B * s.B; a12 += r.B * s.C; a13 += r.B * s.D;
+                    a20 += r.C * s.A; a21 += r.C * s.B; a22 += r.C * s.C; a23 += r.C * s.D;
+                    a30 += r.D * s.A; a31 += r.D * s.B; a32 += r.D * s.C; a33 += r.D * s.D;
+                }
+                int row = rb * 4, col = cb * 4;
+                StoreRow(c, bias, g, hasBias, row, col, a00, a01, a02, a03);
+                StoreRow(c, bias, g, hasBias, row + 1, col, a10, a11, a12, a13);
+                StoreRow(c, bias, g, hasBias, row + 2, col, a20, a21, a22, a23);
+                StoreRow(c, bias, g, hasBias, row + 3, col, a30, a31, a32, a33);
             }
-            int row = rb * 4, col = cb * 4;
-            StoreRow(c, bias, g, hasBias, row, col, a00, a01, a02, a03);
-            StoreRow(c, bias, g, hasBias, row + 1, col, a10, a11, a12, a13);
-            StoreRow(c, bias, g, hasBias, row + 2, col, a20, a21, a22, a23);
-            StoreRow(c, bias, g, hasBias, row + 3, col, a30, a31, a32, a33);
         }
     }
 

@@ -3,9 +3,8 @@ using ILGPU;
 namespace Solver.Kernels;
 
 /// <summary>
-/// Four floats loaded as one element. On the CPU accelerator every ArrayView access pays ILGPU's range checks, so
-/// kernels pack the four values a register block needs together (four channels of one weight tap or of one pixel)
-/// and fetch them with one access instead of four.
+/// Four floats used as one element: kernels pack the four values a register block needs together (four channels of
+/// one weight tap or of one pixel), so the hot loops read them from one place, contiguous in memory.
 /// </summary>
 public struct Quad
 {
@@ -15,6 +14,9 @@ public struct Quad
     {
         A = a; B = b; C = c; D = d;
     }
+
+    /// <summary>The four floats at <paramref name="p"/>: a packed element read through a raw pointer.</summary>
+    public static unsafe Quad At(float* p) => new(p[0], p[1], p[2], p[3]);
 
     /// <summary>
     /// v[at], v[at + stride], v[at + 2 stride], v[at + 3 stride]; only the first <paramref name="count"/> are read, the
