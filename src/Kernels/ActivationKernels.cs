@@ -1,24 +1,32 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace Solver.Kernels;
 
-/// <summary>ReLU, forward and backward, over flat chunks.</summary>
+/// <summary>ReLU, forward and backward, over flat chunks, read and written through raw pointers (see <see cref="ConvKernels"/>).</summary>
 public static class ActivationKernels
 {
-    public static void ReluForward(Index1D thread, ArrayView<float> x, ArrayView<float> y, ChunkGrid grid)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void ReluForward(Index1D thread, ArrayView<float> x, ArrayView<float> y, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
-        for (int i = grid.Start(thread); i < grid.End(thread); i++)
-            y[i] = x[i] > 0f ? x[i] : 0f;
+        fixed (float* xp = &x[0])
+        fixed (float* yp = &y[0])
+            for (int i = grid.Start(thread); i < grid.End(thread); i++)
+                yp[i] = xp[i] > 0f ? xp[i] : 0f;
     }
 
     /// <summary>dx = dy where the forward output was positive. Reading y, not x, lets the forward run in place.</summary>
-    public static void ReluBackward(Index1D thread, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, ChunkGrid grid)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void ReluBackward(Index1D thread, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
-        for (int i = grid.Start(thread); i < grid.End(thread); i++)
-            dx[i] = y[i] > 0f ? dy[i] : 0f;
+        fixed (float* yp = &y[0])
+        fixed (float* dyp = &dy[0])
+        fixed (float* dxp = &dx[0])
+            for (int i = grid.Start(thread); i < grid.End(thread); i++)
+                dxp[i] = yp[i] > 0f ? dyp[i] : 0f;
     }
 }
 

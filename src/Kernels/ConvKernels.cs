@@ -25,9 +25,16 @@ public static class ConvKernels
     private static unsafe float Pixel(float* x, int plane, int ih, int iw, int h, int w) =>
         ih >= 0 && ih < h && iw >= 0 && iw < w ? x[(plane + ih) * w + iw] : 0f;
 
-    /// <summary>Up to four consecutive values; <paramref name="room"/> says how many fit before the row ends.</summary>
-    private static unsafe void Store(float* y, int at, int room, float v0, float v1, float v2, float v3)
+    /// <summary>
+    /// Up to four consecutive values; <paramref name="room"/> says how many fit before the row ends. With
+    /// <paramref name="relu"/> set, negatives are stored as zero: a ReLU fused into its producer.
+    /// </summary>
+    private static unsafe void Store(float* y, int at, int room, int relu, float v0, float v1, float v2, float v3)
     {
+        if (relu != 0)
+        {
+            v0 = v0 > 0f ? v0 : 0f; v1 = v1 > 0f ? v1 : 0f; v2 = v2 > 0f ? v2 : 0f; v3 = v3 > 0f ? v3 : 0f;
+        }
         y[at] = v0;
         if (room > 1) y[at + 1] = v1;
         if (room > 2) y[at + 2] = v2;
@@ -35,12 +42,12 @@ public static class ConvKernels
     }
 
     /// <summary>
-    /// y[n,co,oh,ow] = b[co] + sum x[n,ci,oh*s-p+kh,ow*s-p+kw] * w[co,ci,kh,kw], with w packed by
-    /// <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of 4 output channels) of OH x ceil(OW/4) blocks.
+    /// y[n,co,oh,ow] = b[co] + sum x[n,ci,oh*s-p+kh,ow*s-p+kw] * w[co,ci,kh,kw] (then max(0, y) when
+    /// <paramref name="relu"/> is set), with w packed by <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of 4 output channels) of OH x ceil(OW/4) blocks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,
-        ArrayView<float> y, ConvGeometry g, TileGrid grid, int hasBias)
+        ArrayView<float> y, ConvGeometry g, TileGrid grid, int hasBias, int relu)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
@@ -61,7 +68,7 @@ public static class ConvKernels
                 int at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0;
                 if (g.Stride != 1 || !rowsInside || iw0 < 0 || iw0 + 3 + g.KW > g.W)
                 {
-                    ForwardEdgeBlock(xBase, (float*)wBase, yBase, g, n, cb, oh, ow0, bias, at);
+                    ForwardEdgeBlock(xBase, (float*)wBase, yBase, g, n, cb, oh, ow0, bias, at, relu);
                     continue;
                 }
                 // The hot loop holds only its own loads and sixteen accumulators; edge blocks and stores live in helpers
@@ -89,7 +96,7 @@ public static class ConvKernels
                         }
                     }
                 }
-                StoreBlock(yBase, at, plane, g.OW - ow0, g.Cout - c0, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+                StoreBlock(yBase, at, plane, g.OW - ow0, g.Cout - c0, relu, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }
@@ -97,7 +104,7 @@ public static class ConvKernels
     /// <summary>A forward block that reaches past an edge or strides: every pixel load checked.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe void ForwardEdgeBlock(float* x, float* wq, float* y, ConvGeometry g,
-        int n, int cb, int oh, int ow0, Quad bias, int at)
+        int n, int cb, int oh, int ow0, Quad bias, int at, int relu)
     {
         int blocks = (g.Cout + 3) / 4, s = g.Stride;
         int ih0 = oh * s - g.Pad, iw0 = ow0 * s - g.Pad;
@@ -123,7 +130,7 @@ public static class ConvKernels
                 }
             }
         }
-        StoreBlock(y, at, g.OH * g.OW, g.OW - ow0, g.Cout - (cb * 4), a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+        StoreBlock(y, at, g.OH * g.OW, g.OW - ow0, g.Cout - (cb * 4), relu, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
     }
 
     /// <summary>
@@ -131,14 +138,14 @@ public static class ConvKernels
     /// <paramref name="room"/> values left in a row and the <paramref name="rows"/> rows that exist.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe void StoreBlock(float* y, int at, int rowStride, int room, int rows,
+    private static unsafe void StoreBlock(float* y, int at, int rowStride, int room, int rows, int relu,
         float a00, float a01, float a02, float a03, float a10, float a11, float a12, float a13,
         float a20, float a21, float a22, float a23, float a30, float a31, float a32, float a33)
     {
-        Store(y, at, room, a00, a01, a02, a03);
-        if (rows > 1) Store(y, at + rowStride, room, a10, a11, a12, a13);
-        if (rows > 2) Store(y, at + 2 * rowStride, room, a20, a21, a22, a23);
-        if (rows > 3) Store(y, at + 3 * rowStride, room, a30, a31, a32, a33);
+        Store(y, at, room, relu, a00, a01, a02, a03);
+        if (rows > 1) Store(y, at + rowStride, room, relu, a10, a11, a12, a13);
+        if (rows > 2) Store(y, at + 2 * rowStride, room, relu, a20, a21, a22, a23);
+        if (rows > 3) Store(y, at + 3 * rowStride, room, relu, a30, a31, a32, a33);
     }
 
     /// <summary>
@@ -202,7 +209,7 @@ public static class ConvKernels
                         }
                     }
                 }
-                StoreBlock(dxBase, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0,
+                StoreBlock(dxBase, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0, 0,
                     a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
@@ -251,12 +258,12 @@ public static class ConvKernels
 
     /// <summary>
     /// dw[co,ci,kh,kw] = sum over the batch and output positions of dy[n,co,oh,ow] * x[n,ci,oh*s-p+kh,ow*s-p+kw], with
-    /// dy packed by <see cref="ConvPacking.OutputGradient"/>. Tiles: planes (ci, block of 4 output channels) of
-    /// KH rows x ceil(KW/4) blocks of four taps along a row.
+    /// dy packed and compacted by <see cref="ConvPacking.OutputGradient"/>: only pixels with a non-zero gradient are
+    /// visited. Tiles: planes (ci, block of 4 output channels) of KH rows x ceil(KW/4) blocks of four taps along a row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<Quad> dq, ArrayView<float> dw,
-        ConvGeometry g, TileGrid grid)
+    public static unsafe void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<Quad> dq, ArrayView<int> at,
+        ArrayView<int> count, ArrayView<float> dw, ConvGeometry g, TileGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
@@ -265,54 +272,48 @@ public static class ConvKernels
         int s = g.Stride, plane = g.OH * g.OW, taps = g.KH * g.KW;
         fixed (float* xBase = &x[0])
         fixed (Quad* dBase = &dq[0])
+        fixed (int* atBase = &at[0])
+        fixed (int* countBase = &count[0])
         fixed (float* dwBase = &dw[0])
         for (int kh = tile.Row0; kh < tile.Row1; kh++)
         for (int kb = tile.Col0; kb < tile.Col1; kb++)
         {
             int kw0 = kb * 4;
-            // Output columns whose four taps all land inside the row: the window slides there (stride 1, full block).
-            int owA = g.Pad - kw0 > 0 ? g.Pad - kw0 : 0;
-            int owB = g.W + g.Pad - kw0 - 3 < g.OW ? g.W + g.Pad - kw0 - 3 : g.OW;
-            if (s != 1 || kw0 + 4 > g.KW || owB < owA) owB = owA;
+            bool fullBlock = kw0 + 4 <= g.KW;
             float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
             float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
             for (int n = 0; n < g.N; n++)
             {
                 int xPlane = (n * g.Cin + ci) * g.H;
-                int dPlane = (n * blocks + cb) * plane;
-                for (int oh = 0; oh < g.OH; oh++)
+                int pl = n * blocks + cb, found = countBase[pl];
+                int* list = atBase + pl * plane;
+                float* dp = (float*)dBase + pl * plane * 4;
+                for (int k = 0; k < found; k++, dp += 4)
                 {
-                    int ih = oh * s - g.Pad + kh;
+                    int pos = list[k], oh = pos >> 16, ow = pos & 0xFFFF;
+                    int ih = oh * s - g.Pad + kh, iw = ow * s - g.Pad + kw0;
                     if (ih < 0 || ih >= g.H) continue;
-                    int xRow = (xPlane + ih) * g.W - g.Pad + kw0;
-                    float x0 = 0f, x1 = 0f, x2 = 0f, x3 = 0f, next0 = 0f, next1 = 0f, next2 = 0f;
-                    if (owB > owA) { next0 = xBase[xRow + owA]; next1 = xBase[xRow + owA + 1]; next2 = xBase[xRow + owA + 2]; }
-                    float* dp = (float*)dBase + (dPlane + oh * g.OW) * 4;
-                    for (int ow = 0; ow < g.OW; ow++)
+                    float x0, x1, x2, x3;
+                    if (fullBlock && iw >= 0 && iw + 3 < g.W)
                     {
-                        if (ow >= owA && ow < owB)
-                        {
-                            x0 = next0; x1 = next1; x2 = next2; x3 = xBase[xRow + ow + 3];
-                            next0 = x1; next1 = x2; next2 = x3;
-                        }
-                        else
-                        {
-                            int iw = ow * s - g.Pad + kw0;
-                            x0 = Pixel(xBase, xPlane, ih, iw, g.H, g.W);
-                            x1 = kw0 + 1 < g.KW ? Pixel(xBase, xPlane, ih, iw + 1, g.H, g.W) : 0f;
-                            x2 = kw0 + 2 < g.KW ? Pixel(xBase, xPlane, ih, iw + 2, g.H, g.W) : 0f;
-                            x3 = kw0 + 3 < g.KW ? Pixel(xBase, xPlane, ih, iw + 3, g.H, g.W) : 0f;
-                        }
-                        var d = Quad.At(dp);
-                        dp += 4;
-                        a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
-                        a10 += d.B * x0; a11 += d.B * x1; a12 += d.B * x2; a13 += d.B * x3;
-                        a20 += d.C * x0; a21 += d.C * x1; a22 += d.C * x2; a23 += d.C * x3;
-                        a30 += d.D * x0; a31 += d.D * x1; a32 += d.D * x2; a33 += d.D * x3;
+                        float* xr = xBase + ((xPlane + ih) * g.W + iw);
+                        x0 = xr[0]; x1 = xr[1]; x2 = xr[2]; x3 = xr[3];
                     }
+                    else
+                    {
+                        x0 = Pixel(xBase, xPlane, ih, iw, g.H, g.W);
+                        x1 = kw0 + 1 < g.KW ? Pixel(xBase, xPlane, ih, iw + 1, g.H, g.W) : 0f;
+                        x2 = kw0 + 2 < g.KW ? Pixel(xBase, xPlane, ih, iw + 2, g.H, g.W) : 0f;
+                        x3 = kw0 + 3 < g.KW ? Pixel(xBase, xPlane, ih, iw + 3, g.H, g.W) : 0f;
+                    }
+                    var d = Quad.At(dp);
+                    a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
+                    a10 += d.B * x0; a11 += d.B * x1; a12 += d.B * x2; a13 += d.B * x3;
+                    a20 += d.C * x0; a21 += d.C * x1; a22 += d.C * x2; a23 += d.C * x3;
+                    a30 += d.D * x0; a31 += d.D * x1; a32 += d.D * x2; a33 += d.D * x3;
                 }
             }
-            StoreBlock(dwBase, (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, g.Cin * taps, g.KW - kw0, g.Cout - c0,
+            StoreBlock(dwBase, (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, g.Cin * taps, g.KW - kw0, g.Cout - c0, 0,
                 a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
         }
     }

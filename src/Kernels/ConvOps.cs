@@ -10,23 +10,31 @@ public sealed class ConvWorkspace : IDisposable
 {
     internal ConvWorkspace(ComputeDevice a, ConvGeometry g)
     {
+        // The compacted output gradient keeps each pixel's position as (oh << 16 | ow).
+        if (g.OH > short.MaxValue || g.OW > ushort.MaxValue) throw new ArgumentException($"convolution output {g.OH}x{g.OW} is too large");
         Capacity = g.N;
         int taps = g.KH * g.KW, outBlocks = (g.Cout + 3) / 4, inBlocks = (g.Cin + 3) / 4;
         ForwardWeights = a.Allocate<Quad>(g.Cin * taps * outBlocks);
         InputGradientWeights = a.Allocate<Quad>(g.Cout * taps * inBlocks);
         OutputGradient = a.Allocate<Quad>((long)g.N * outBlocks * g.OH * g.OW);
+        NonZeroAt = a.AllocateInt((long)g.N * outBlocks * g.OH * g.OW);
+        NonZeroCount = a.AllocateInt((long)g.N * outBlocks);
     }
 
     public int Capacity { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> ForwardWeights { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> InputGradientWeights { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> OutputGradient { get; }
+    internal MemoryBuffer1D<int, Stride1D.Dense> NonZeroAt { get; }
+    internal MemoryBuffer1D<int, Stride1D.Dense> NonZeroCount { get; }
 
     public void Dispose()
     {
         ForwardWeights.Dispose();
         InputGradientWeights.Dispose();
         OutputGradient.Dispose();
+        NonZeroAt.Dispose();
+        NonZeroCount.Dispose();
     }
 }
 
@@ -34,25 +42,25 @@ public sealed class ConvWorkspace : IDisposable
 public sealed class ConvOps
 {
     private readonly ComputeDevice device;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int> forward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int> forward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid> backwardInput;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid> backwardInputStrided;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid> backwardWeights;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ConvGeometry, TileGrid> backwardWeights;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry> backwardBias;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid> packWeights;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid> packOutputGradient;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid> packOutputGradient;
 
     internal ConvOps(ComputeDevice device)
     {
         this.device = device;
         var a = device.Accelerator;
-        forward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(ConvKernels.Forward);
+        forward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int>(ConvKernels.Forward);
         backwardInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInput);
         backwardInputStrided = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInputStrided);
-        backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardWeights);
+        backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardWeights);
         backwardBias = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry>(ConvKernels.BackwardBias);
         packWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid>(ConvPacking.Weights);
-        packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, ChunkGrid>(ConvPacking.OutputGradient);
+        packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
     /// <summary>Plans the packed buffers for batches of up to <c>g.N</c>.</summary>
@@ -66,14 +74,16 @@ public sealed class ConvOps
     }
 
     /// <param name="bias">The bias, or null for a convolution without one.</param>
-    public void Forward(ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> y, ConvGeometry g, ConvWorkspace ws)
+    /// <param name="relu">Apply ReLU to the output as it is stored (a ReLU layer fused into this one).</param>
+    public void Forward(ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> y, ConvGeometry g, ConvWorkspace ws,
+        bool relu = false)
     {
         Check(ws, g);
         var packed = ws.ForwardWeights.View;
         var chunks = Chunks(packed.Length);
         packWeights(device.Stream, chunks.ThreadCount, w, packed, g, 0, chunks);
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4);
-        forward(device.Stream, grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0);
+        forward(device.Stream, grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0, relu ? 1 : 0);
     }
 
     public void BackwardInput(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, ConvGeometry g, ConvWorkspace ws)
@@ -95,16 +105,16 @@ public sealed class ConvOps
     public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ConvGeometry g, ConvWorkspace ws)
     {
         Check(ws, g);
-        int blocks = (g.Cout + 3) / 4;
-        var packed = ws.OutputGradient.View.SubView(0, (long)g.N * blocks * g.OH * g.OW);
-        var chunks = Chunks(packed.Length);
-        packOutputGradient(device.Stream, chunks.ThreadCount, dy, packed, g, chunks);
+        int planes = g.N * ((g.Cout + 3) / 4);
+        var packed = ws.OutputGradient.View;
+        var chunks = Chunks(planes);
+        packOutputGradient(device.Stream, chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, g, chunks);
         // Coarse: a kernel row per thread, which keeps even a one-channel first layer on several threads.
-        int kwBlocks = (g.KW + 3) / 4;
+        int blocks = (g.Cout + 3) / 4, kwBlocks = (g.KW + 3) / 4;
         var grid = device.WorkShape == WorkShape.Coarse
             ? TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, kwBlocks)
             : TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, 1);
-        backwardWeights(device.Stream, grid.ThreadCount, x, packed, dw, g, grid);
+        backwardWeights(device.Stream, grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw, g, grid);
     }
 
     public void BackwardBias(ArrayView<float> dy, ArrayView<float> db, ConvGeometry g) =>

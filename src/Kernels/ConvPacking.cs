@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -5,7 +6,7 @@ namespace Solver.Kernels;
 
 /// <summary>
 /// Repacks convolution operands into <see cref="Quad"/>s of four channels, the layout the register-blocked kernels
-/// read. Channels past the end of the last block are zero. Each costs one pass over a small tensor per step.
+/// read. Channels past the end of the last block are zero. Each costs one pass over a tensor per step.
 /// </summary>
 public static class ConvPacking
 {
@@ -30,17 +31,41 @@ public static class ConvPacking
         }
     }
 
-    /// <summary>dq[(n*CoB + cb)*OH*OW + p] = dy[n, 4cb..4cb+3, p]: four output channels of one pixel.</summary>
-    public static void OutputGradient(Index1D thread, ArrayView<float> dy, ArrayView<Quad> dq, ConvGeometry g, ChunkGrid grid)
+    /// <summary>
+    /// The output gradient of plane (n, cb), four output channels of a pixel as a Quad, compacted to the pixels where
+    /// any of the four is non-zero: dq[plane*OH*OW + k] is the k-th such pixel's Quad, at[plane*OH*OW + k] its
+    /// position (oh &lt;&lt; 16 | ow), count[plane] how many. Behind a ReLU and a max-pool most of dy is zero, so the
+    /// weight gradient visits a fraction of the pixels. Tiles: chunks of planes, plane = n * CoB + cb.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void OutputGradient(Index1D thread, ArrayView<float> dy, ArrayView<Quad> dq, ArrayView<int> at,
+        ArrayView<int> count, ConvGeometry g, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         int plane = g.OH * g.OW, blocks = (g.Cout + 3) / 4;
-        for (int q = grid.Start(thread); q < grid.End(thread); q++)
+        fixed (float* dyBase = &dy[0])
+        fixed (Quad* dqBase = &dq[0])
+        fixed (int* atBase = &at[0])
+        fixed (int* countBase = &count[0])
+        for (int pl = grid.Start(thread); pl < grid.End(thread); pl++)
         {
-            int p = q % plane, rest = q / plane;
-            int cb = rest % blocks, n = rest / blocks;
-            int c0 = cb * 4;
-            dq[q] = Quad.Gather(dy, (n * g.Cout + c0) * plane + p, plane, g.Cout - c0);
+            int n = pl / blocks, c0 = (pl - n * blocks) * 4, rows = g.Cout - c0;
+            float* src = dyBase + (n * g.Cout + c0) * plane;
+            float* dst = (float*)dqBase + pl * plane * 4;
+            int* list = atBase + pl * plane;
+            int k = 0;
+            for (int oh = 0; oh < g.OH; oh++)
+            for (int ow = 0; ow < g.OW; ow++)
+            {
+                int p = oh * g.OW + ow;
+                float v0 = src[p], v1 = rows > 1 ? src[p + plane] : 0f;
+                float v2 = rows > 2 ? src[p + 2 * plane] : 0f, v3 = rows > 3 ? src[p + 3 * plane] : 0f;
+                if (v0 == 0f && v1 == 0f && v2 == 0f && v3 == 0f) continue;
+                dst[k * 4] = v0; dst[k * 4 + 1] = v1; dst[k * 4 + 2] = v2; dst[k * 4 + 3] = v3;
+                list[k] = (oh << 16) | ow;
+                k++;
+            }
+            countBase[pl] = k;
         }
     }
 }

@@ -1,50 +1,68 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace Solver.Kernels;
 
-/// <summary>Batched NCHW max-pooling. Forward records the arg-max; backward routes each gradient to it.</summary>
+/// <summary>
+/// Batched NCHW max-pooling. Forward records the arg-max; backward routes each gradient to it. Raw pointers in the
+/// loops, as in <see cref="ConvKernels"/>.
+/// </summary>
 public static class PoolKernels
 {
     /// <summary>Tiles: planes (n,c) of OH x OW. argmax holds the winner's index inside its input plane (first max on ties).</summary>
-    public static void Forward(Index1D thread, ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Forward(Index1D thread, ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax,
         PoolGeometry g, TileGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
         int xPlane = tile.Plane * g.H * g.W;
         int yPlane = tile.Plane * g.OH * g.OW;
+        fixed (float* xBase = &x[0])
+        fixed (float* yp = &y[0])
+        fixed (int* ap = &argmax[0])
         for (int oh = tile.Row0; oh < tile.Row1; oh++)
         {
             for (int ow = tile.Col0; ow < tile.Col1; ow++)
             {
                 int ih0 = oh * g.Stride, iw0 = ow * g.Stride;
                 int best = ih0 * g.W + iw0;
-                float bestValue = x[xPlane + best];
+                float* xp = xBase + xPlane;
+                float bestValue = xp[best];
                 for (int kh = 0; kh < g.K; kh++)
                 {
                     int row = (ih0 + kh) * g.W;
                     for (int kw = 0; kw < g.K; kw++)
                     {
                         int at = row + iw0 + kw;
-                        float v = x[xPlane + at];
+                        float v = xp[at];
                         if (v > bestValue) { bestValue = v; best = at; }
                     }
                 }
-                y[yPlane + oh * g.OW + ow] = bestValue;
-                argmax[yPlane + oh * g.OW + ow] = best;
+                yp[yPlane + oh * g.OW + ow] = bestValue;
+                ap[yPlane + oh * g.OW + ow] = best;
             }
         }
     }
 
-    /// <summary>dx[i] = sum of dy over the windows whose arg-max is i. Tiles: planes (n,c) of H x W.</summary>
-    public static void Backward(Index1D thread, ArrayView<float> dy, ArrayView<int> argmax, ArrayView<float> dx,
-        PoolGeometry g, TileGrid grid)
+    /// <summary>
+    /// dx[i] = sum of dy over the windows whose arg-max is i. With <paramref name="reluMask"/> set, a window whose
+    /// output y is not positive passes no gradient: the backward of a ReLU just before the pool, fused here (the pool of
+    /// a ReLU's output is positive exactly where the ReLU passed its arg-max). Tiles: planes (n,c) of H x W.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Backward(Index1D thread, ArrayView<float> dy, ArrayView<int> argmax, ArrayView<float> y,
+        ArrayView<float> dx, PoolGeometry g, TileGrid grid, int reluMask)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
         int xPlane = tile.Plane * g.H * g.W;
         int yPlane = tile.Plane * g.OH * g.OW;
+        fixed (float* dyp = &dy[0])
+        fixed (int* ap = &argmax[0])
+        fixed (float* yp = &y[0])
+        fixed (float* dxp = &dx[0])
         for (int ih = tile.Row0; ih < tile.Row1; ih++)
         {
             // Windows oh with oh*s <= ih < oh*s + K.
@@ -60,25 +78,51 @@ public static class PoolKernels
                     for (int ow = owFirst; ow <= owLast; ow++)
                     {
                         int at = yPlane + oh * g.OW + ow;
-                        if (argmax[at] == self) acc += dy[at];
+                        if (ap[at] == self && (reluMask == 0 || yp[at] > 0f)) acc += dyp[at];
                     }
-                dx[xPlane + self] = acc;
+                dxp[xPlane + self] = acc;
             }
         }
     }
+    /// <summary>
+    /// Backward for windows that do not overlap (kernel = stride, the usual 2x2/2): each window's gradient goes to its
+    /// arg-max, one write per window, into a dx cleared beforehand (the cells no window covers stay zero);
+    /// <paramref name="reluMask"/> as in <see cref="Backward"/>. Tiles: planes (n,c) of OH x OW.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void BackwardDisjoint(Index1D thread, ArrayView<float> dy, ArrayView<int> argmax, ArrayView<float> y,
+        ArrayView<float> dx, PoolGeometry g, TileGrid grid, int reluMask)
+    {
+        if (thread >= grid.ThreadCount) return;
+        var tile = grid.At(thread);
+        int xPlane = tile.Plane * g.H * g.W;
+        int yPlane = tile.Plane * g.OH * g.OW;
+        fixed (float* dyp = &dy[0])
+        fixed (int* ap = &argmax[0])
+        fixed (float* yp = &y[0])
+        fixed (float* dxp = &dx[0])
+        for (int oh = tile.Row0; oh < tile.Row1; oh++)
+        for (int ow = tile.Col0; ow < tile.Col1; ow++)
+        {
+            int at = yPlane + oh * g.OW + ow;
+            dxp[xPlane + ap[at]] = reluMask == 0 || yp[at] > 0f ? dyp[at] : 0f;
+        }
+    }
 }
+
 
 public sealed class PoolOps
 {
     private readonly ComputeDevice device;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolGeometry, TileGrid> forward;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolGeometry, TileGrid> backward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, PoolGeometry, TileGrid, int> backward, backwardDisjoint;
 
     internal PoolOps(ComputeDevice device)
     {
         this.device = device;
         forward = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolGeometry, TileGrid>(PoolKernels.Forward);
-        backward = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolGeometry, TileGrid>(PoolKernels.Backward);
+        backward = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, PoolGeometry, TileGrid, int>(PoolKernels.Backward);
+        backwardDisjoint = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, PoolGeometry, TileGrid, int>(PoolKernels.BackwardDisjoint);
     }
 
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax, PoolGeometry g)
@@ -87,9 +131,19 @@ public sealed class PoolOps
         forward(device.Stream, grid.ThreadCount, x, y, argmax, g, grid);
     }
 
-    public void Backward(ArrayView<float> dy, ArrayView<int> argmax, ArrayView<float> dx, PoolGeometry g)
+    /// <param name="reluOutput">The pool's own output, when a ReLU just before the pool has its backward fused here.</param>
+    public void Backward(ArrayView<float> dy, ArrayView<int> argmax, ArrayView<float> dx, PoolGeometry g, ArrayView<float>? reluOutput = null)
     {
+        var y = reluOutput ?? device.Dummy;
+        int mask = reluOutput.HasValue ? 1 : 0;
+        if (g.K == g.Stride)
+        {
+            dx.SubView(0, (long)g.N * g.C * g.H * g.W).MemSetToZero(device.Stream);
+            var outputs = TileGrid.For(device.WorkShape, g.N * g.C, g.OH, g.OW);
+            backwardDisjoint(device.Stream, outputs.ThreadCount, dy, argmax, y, dx, g, outputs, mask);
+            return;
+        }
         var grid = TileGrid.For(device.WorkShape, g.N * g.C, g.H, g.W);
-        backward(device.Stream, grid.ThreadCount, dy, argmax, dx, g, grid);
+        backward(device.Stream, grid.ThreadCount, dy, argmax, y, dx, g, grid, mask);
     }
 }

@@ -17,6 +17,9 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     public int Padding { get; } = padding;
     public bool HasBias { get; } = bias;
 
+    /// <summary>The ReLU that follows is applied here, as the output is stored (set by <see cref="Sequential"/>).</summary>
+    public bool FusedRelu { get; internal set; }
+
     public override string Describe() => $"Conv2d({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding})";
 
     public override int[] InferOutputShape(int[] s)
@@ -60,7 +63,7 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     public override Tensor Forward(Tensor x, int n)
     {
         input = x;
-        Device.Conv.Forward(x.View, weight.Value.View, biasParam?.Value.View, output.View, Geometry(n), workspace);
+        Device.Conv.Forward(x.View, weight.Value.View, biasParam?.Value.View, output.View, Geometry(n), workspace, FusedRelu);
         return output;
     }
 

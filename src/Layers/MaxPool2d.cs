@@ -13,6 +13,9 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
     public int KernelSize { get; } = kernelSize;
     public int Stride { get; } = stride ?? kernelSize;
 
+    /// <summary>The backward of the ReLU just before this pool is applied here (set by <see cref="Sequential"/>).</summary>
+    public bool MasksReluGradient { get; internal set; }
+
     public override string Describe() => $"MaxPool2d(kernel={KernelSize}, stride={Stride})";
 
     public override int[] InferOutputShape(int[] s)
@@ -47,7 +50,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
     public override Tensor? Backward(Tensor dy, int n)
     {
         if (!ComputeInputGradient) return null;
-        Device.Pool.Backward(dy.View, argmax.View, inputGrad.View, Geometry(n));
+        Device.Pool.Backward(dy.View, argmax.View, inputGrad.View, Geometry(n), MasksReluGradient ? output.View : null);
         return inputGrad;
     }
 

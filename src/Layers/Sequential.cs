@@ -24,8 +24,28 @@ public sealed class Sequential : Module
         return shape;
     }
 
+    /// <summary>Fuse each ReLU that follows a convolution into it (and into a max-pool after it); on by default.</summary>
+    public bool FuseActivations { get; init; } = true;
+
+    private void PlanFusion()
+    {
+        foreach (var conv in layers.OfType<Conv2d>()) conv.FusedRelu = false;
+        foreach (var pool in layers.OfType<MaxPool2d>()) pool.MasksReluGradient = false;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is not ReLU relu) continue;
+            var conv = i > 0 ? layers[i - 1] as Conv2d : null;
+            var pool = i + 1 < layers.Count ? layers[i + 1] as MaxPool2d : null;
+            relu.AppliedByProducer = FuseActivations && conv is not null;
+            relu.MaskedByConsumer = relu.AppliedByProducer && pool is not null;
+            if (relu.AppliedByProducer) conv!.FusedRelu = true;
+            if (relu.MaskedByConsumer) pool!.MasksReluGradient = true;
+        }
+    }
+
     protected override void Allocate()
     {
+        PlanFusion();
         var shape = InputShape;
         // The network's input is data: no layer before the first trainable one needs an input gradient.
         bool needed = ComputeInputGradient;

@@ -139,6 +139,45 @@ public class GradientCheckTests
     }
 
     /// <summary>
+    /// The fused ReLU paths (a convolution storing max(0, y); a pool masking the gradient, with disjoint and with
+    /// overlapping windows; a fused ReLU followed by another convolution, whose backward still runs) give what the
+    /// unfused layers give, forward and backward.
+    /// </summary>
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Fused_relu_matches_the_separate_layers(string profile)
+    {
+        var d = Devices.Get(profile);
+        int n = 3;
+        Sequential Net(bool fuse) => new(
+            new Conv2d(2, 3, 3, padding: 1), new ReLU(), new MaxPool2d(2),
+            new Conv2d(3, 4, 3), new ReLU(), new Conv2d(4, 5, 2), new ReLU(), new MaxPool2d(3, stride: 2),
+            new Flatten(), new Linear(5, 4)) { FuseActivations = fuse };
+        using var fused = Net(true);
+        using var plain = Net(false);
+        var rng = new Random(71);
+        var x = Check.Random(rng, n * 2 * 15 * 15);
+        var r = Check.Random(rng, n * 4);
+        using var input = Tensor.FromArray(d, x, n, 2, 15, 15); // 15 -> 15 -> 7 -> 5 -> 4 -> 1
+        using var dy = Tensor.FromArray(d, r, n, 4);
+        var results = new List<float[]>();
+        foreach (var net in new[] { fused, plain })
+        {
+            net.ComputeInputGradient = true;
+            net.Build(d, n, [2, 15, 15]);
+            Init.Apply(net, InitKind.HeNormal, 9);
+            foreach (var b in net.Parameters.Where(q => q.IsBias)) b.Value.CopyFrom(Check.Random(new Random(3), (int)b.Value.Length, 0.2f));
+            results.Add(net.Forward(input, n).ToArray());
+            results.Add(net.Backward(dy, n)!.ToArray());
+            results.AddRange(net.Parameters.Select(p => p.Grad.ToArray()));
+        }
+        Assert.True(((Conv2d)fused.Layers[0]).FusedRelu && ((MaxPool2d)fused.Layers[2]).MasksReluGradient);
+        Assert.False(((Conv2d)plain.Layers[0]).FusedRelu || ((MaxPool2d)plain.Layers[2]).MasksReluGradient);
+        int half = results.Count / 2;
+        Assert.Contains(results[1], v => v != 0f); // the input gradient reaches the input
+        for (int i = 0; i < half; i++) Check.Close(results[half + i], results[i], atol: 1e-6f, rtol: 1e-5f, what: $"result {i}");
+    }
+
+    /// <summary>
     /// Model 4's layer pattern (conv, relu, pool, conv, relu, pool, flatten, linear) through Sequential, against the
     /// same chain computed by the plain C# references. Finite differences cannot prove a deep ReLU/max net's first
     /// layer (every weight moves hundreds of pre-activations, so any step crosses kinks); the layers are proven one
