@@ -149,75 +149,59 @@ public static class ConvKernels
     }
 
     /// <summary>
-    /// dx[n,ci,ih,iw] = sum over co, kh, kw of dy[n,co,ih+p-kh,iw+p-kw] * w[co,ci,kh,kw] at stride 1 (a full correlation
-    /// with the flipped kernel), w packed by <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of 4
-    /// input channels) of H x ceil(W/4) blocks.
+    /// dx[n,ci,ih,iw] = sum over co, kh, kw of dy[n,co,ih+p-kh,iw+p-kw] * w[co,ci,kh,kw] at stride 1: a plain correlation
+    /// of the zero-padded output gradient (<see cref="ConvPacking.PaddedOutputGradient"/>) with the flipped kernel, packed
+    /// by <see cref="ConvPacking.Weights"/>, so every block slides along its row with no edge cases. Tiles: planes
+    /// (n, block of 4 input channels) of H x ceil(W/4) blocks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void BackwardInput(Index1D thread, ArrayView<float> dy, ArrayView<Quad> wq, ArrayView<float> dx,
+    public static unsafe void BackwardInput(Index1D thread, ArrayView<float> dyPadded, ArrayView<Quad> wq, ArrayView<float> dx,
         ConvGeometry g, TileGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
         int blocks = (g.Cin + 3) / 4, wStep = blocks * 4;
         int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
-        fixed (float* dyBase = &dy[0])
+        int ph = g.PaddedHeight, pw = g.PaddedWidth;
+        fixed (float* dyBase = &dyPadded[0])
         fixed (Quad* wBase = &wq[0])
         fixed (float* dxBase = &dx[0])
         for (int ih = tile.Row0; ih < tile.Row1; ih++)
+        for (int blk = tile.Col0; blk < tile.Col1; blk++)
         {
-            // The taps kh whose output row oh = ih + p - kh exists.
-            int khLo = ih + g.Pad - (g.OH - 1) > 0 ? ih + g.Pad - (g.OH - 1) : 0;
-            int khHi = ih + g.Pad + 1 < g.KH ? ih + g.Pad + 1 : g.KH;
-            for (int blk = tile.Col0; blk < tile.Col1; blk++)
+            int iw0 = blk * 4;
+            float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+            float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+            for (int co = 0; co < g.Cout; co++)
             {
-                int iw0 = blk * 4, ow0 = iw0 + g.Pad;
-                bool sliding = ow0 - (g.KW - 1) >= 0 && ow0 + 3 < g.OW;
-                float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-                float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-                for (int co = 0; co < g.Cout; co++)
+                int dyPlane = (n * g.Cout + co) * ph;
+                for (int kh = 0; kh < g.KH; kh++)
                 {
-                    int dyPlane = (n * g.Cout + co) * g.OH;
-                    for (int kh = khLo; kh < khHi; kh++)
+                    // Flipped tap (kh, kw) meets padded row ih + kh, columns iw0 + kw .. iw0 + kw + 3.
+                    float* wp = (float*)wBase + ((co * g.KH + kh) * g.KW * blocks + cb) * 4;
+                    float* r = dyBase + ((dyPlane + ih + kh) * pw + iw0);
+                    float d0 = r[0], d1 = r[1], d2 = r[2];
+                    for (int kw = 0; kw < g.KW; kw++)
                     {
-                        int oh = ih + g.Pad - kh;
-                        int row = (dyPlane + oh) * g.OW;
-                        float* wp = (float*)wBase + ((co * g.KH + kh) * g.KW * blocks + cb) * 4;
-                        // Pixel j of the block reads column ow0 + j - kw: the window slides left one column per tap.
-                        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f, keep1 = 0f, keep2 = 0f, keep3 = 0f;
-                        if (sliding) { keep1 = dyBase[row + ow0 + 1]; keep2 = dyBase[row + ow0 + 2]; keep3 = dyBase[row + ow0 + 3]; }
-                        for (int kw = 0; kw < g.KW; kw++)
-                        {
-                            if (sliding)
-                            {
-                                d0 = dyBase[row + ow0 - kw]; d1 = keep1; d2 = keep2; d3 = keep3;
-                                keep1 = d0; keep2 = d1; keep3 = d2;
-                            }
-                            else
-                            {
-                                d0 = Pixel(dyBase, dyPlane, oh, ow0 - kw, g.OH, g.OW);
-                                d1 = Pixel(dyBase, dyPlane, oh, ow0 + 1 - kw, g.OH, g.OW);
-                                d2 = Pixel(dyBase, dyPlane, oh, ow0 + 2 - kw, g.OH, g.OW);
-                                d3 = Pixel(dyBase, dyPlane, oh, ow0 + 3 - kw, g.OH, g.OW);
-                            }
-                            var q = Quad.At(wp);
-                            wp += wStep;
-                            a00 += q.A * d0; a01 += q.A * d1; a02 += q.A * d2; a03 += q.A * d3;
-                            a10 += q.B * d0; a11 += q.B * d1; a12 += q.B * d2; a13 += q.B * d3;
-                            a20 += q.C * d0; a21 += q.C * d1; a22 += q.C * d2; a23 += q.C * d3;
-                            a30 += q.D * d0; a31 += q.D * d1; a32 += q.D * d2; a33 += q.D * d3;
-                        }
+                        float d3 = r[kw + 3];
+                        var q = Quad.At(wp);
+                        wp += wStep;
+                        a00 += q.A * d0; a01 += q.A * d1; a02 += q.A * d2; a03 += q.A * d3;
+                        a10 += q.B * d0; a11 += q.B * d1; a12 += q.B * d2; a13 += q.B * d3;
+                        a20 += q.C * d0; a21 += q.C * d1; a22 += q.C * d2; a23 += q.C * d3;
+                        a30 += q.D * d0; a31 += q.D * d1; a32 += q.D * d2; a33 += q.D * d3;
+                        d0 = d1; d1 = d2; d2 = d3;
                     }
                 }
-                StoreBlock(dxBase, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0, 0,
-                    a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
+            StoreBlock(dxBase, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0, 0,
+                a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
         }
     }
 
     /// <summary>
     /// dx for any stride: a gather with a register accumulator, one input pixel at a time. Tiles: planes (n,ci) of H x W.
-    /// Only strided convolutions use it; stride 1 takes <see cref="BackwardInput"/>.
+    /// Strided convolutions (and padding of a kernel size or more) use it; the rest take <see cref="BackwardInput"/>.
     /// </summary>
     public static void BackwardInputStrided(Index1D thread, ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx,
         ConvGeometry g, TileGrid grid)

@@ -8,7 +8,7 @@ namespace Solver.Kernels;
 /// </summary>
 public sealed class ConvWorkspace : IDisposable
 {
-    internal ConvWorkspace(ComputeDevice a, ConvGeometry g)
+    internal ConvWorkspace(ComputeDevice a, ConvGeometry g, bool inputGradient)
     {
         // The compacted output gradient keeps each pixel's position as (oh << 16 | ow).
         if (g.OH > short.MaxValue || g.OW > ushort.MaxValue) throw new ArgumentException($"convolution output {g.OH}x{g.OW} is too large");
@@ -19,14 +19,22 @@ public sealed class ConvWorkspace : IDisposable
         OutputGradient = a.Allocate<Quad>((long)g.N * outBlocks * g.OH * g.OW);
         NonZeroAt = a.AllocateInt((long)g.N * outBlocks * g.OH * g.OW);
         NonZeroCount = a.AllocateInt((long)g.N * outBlocks);
+        // Only the interior is written each step: the zero borders are made once, here.
+        HasInputGradient = inputGradient;
+        PaddedOutputGradient = a.Allocate<float>(inputGradient && g.HasPaddedInputGradient ? (long)g.N * g.Cout * g.PaddedHeight * g.PaddedWidth : 1);
+        PaddedOutputGradient.MemSetToZero();
     }
 
     public int Capacity { get; }
+
+    /// <summary>Whether it was planned for input gradients (a first layer needs none).</summary>
+    public bool HasInputGradient { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> ForwardWeights { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> InputGradientWeights { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> OutputGradient { get; }
     internal MemoryBuffer1D<int, Stride1D.Dense> NonZeroAt { get; }
     internal MemoryBuffer1D<int, Stride1D.Dense> NonZeroCount { get; }
+    internal MemoryBuffer1D<float, Stride1D.Dense> PaddedOutputGradient { get; }
 
     public void Dispose()
     {
@@ -35,6 +43,7 @@ public sealed class ConvWorkspace : IDisposable
         OutputGradient.Dispose();
         NonZeroAt.Dispose();
         NonZeroCount.Dispose();
+        PaddedOutputGradient.Dispose();
     }
 }
 
@@ -49,6 +58,7 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry> backwardBias;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid> packWeights;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid> packOutputGradient;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, ChunkGrid> padOutputGradient;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -60,11 +70,12 @@ public sealed class ConvOps
         backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardWeights);
         backwardBias = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry>(ConvKernels.BackwardBias);
         packWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid>(ConvPacking.Weights);
+        padOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, ChunkGrid>(ConvPacking.PaddedOutputGradient);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
-    /// <summary>Plans the packed buffers for batches of up to <c>g.N</c>.</summary>
-    public ConvWorkspace CreateWorkspace(ConvGeometry g) => new(device, g);
+    /// <summary>Plans the packed buffers for batches of up to <c>g.N</c>, with or without the input gradient's.</summary>
+    public ConvWorkspace CreateWorkspace(ConvGeometry g, bool inputGradient = true) => new(device, g, inputGradient);
 
     private ChunkGrid Chunks(long length) => ChunkGrid.For(device.WorkShape, (int)length, device.Processors);
 
@@ -89,7 +100,8 @@ public sealed class ConvOps
     public void BackwardInput(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, ConvGeometry g, ConvWorkspace ws)
     {
         Check(ws, g);
-        if (g.Stride != 1)
+        if (!ws.HasInputGradient) throw new ArgumentException("this convolution workspace was planned without input gradients");
+        if (!g.HasPaddedInputGradient)
         {
             var strided = TileGrid.For(device.WorkShape, g.N * g.Cin, g.H, g.W);
             backwardInputStrided(device.Stream, strided.ThreadCount, dy, w, dx, g, strided);
@@ -98,8 +110,11 @@ public sealed class ConvOps
         var packed = ws.InputGradientWeights.View;
         var chunks = Chunks(packed.Length);
         packWeights(device.Stream, chunks.ThreadCount, w, packed, g, 1, chunks);
+        var planes = Chunks(g.N * g.Cout);
+        var padded = ws.PaddedOutputGradient.View;
+        padOutputGradient(device.Stream, planes.ThreadCount, dy, padded, g, planes);
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cin + 3) / 4), g.H, (g.W + 3) / 4);
-        backwardInput(device.Stream, grid.ThreadCount, dy, packed, dx, g, grid);
+        backwardInput(device.Stream, grid.ThreadCount, padded, packed, dx, g, grid);
     }
 
     public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ConvGeometry g, ConvWorkspace ws)

@@ -12,8 +12,8 @@ public static class ConvPacking
 {
     /// <summary>
     /// Four channels of one weight tap as a Quad. Forward (<paramref name="acrossInputs"/> = 0): wq[(ci*taps + t)*CoB + cb]
-    /// = w[4cb..4cb+3, ci, t], four output channels. Input gradient (1): wq[(co*taps + t)*CiB + cb] = w[co, 4cb..4cb+3, t],
-    /// four input channels.
+    /// = w[4cb..4cb+3, ci, t], four output channels. Input gradient (1): wq[(co*taps + t)*CiB + cb] =
+    /// w[co, 4cb..4cb+3, taps - 1 - t], four input channels of the flipped kernel.
     /// </summary>
     public static void Weights(Index1D thread, ArrayView<float> w, ArrayView<Quad> wq, ConvGeometry g, int acrossInputs, ChunkGrid grid)
     {
@@ -26,7 +26,7 @@ public static class ConvPacking
             int c0 = cb * 4;
             // w[co, ci, t]: consecutive input channels are taps apart, consecutive output channels Cin * taps.
             wq[q] = acrossInputs != 0
-                ? Quad.Gather(w, (other * g.Cin + c0) * taps + t, taps, g.Cin - c0)
+                ? Quad.Gather(w, (other * g.Cin + c0) * taps + taps - 1 - t, taps, g.Cin - c0)
                 : Quad.Gather(w, (c0 * g.Cin + other) * taps + t, g.Cin * taps, g.Cout - c0);
         }
     }
@@ -66,6 +66,27 @@ public static class ConvPacking
                 k++;
             }
             countBase[pl] = k;
+        }
+    }
+
+    /// <summary>
+    /// dyp[plane, KH-1-Pad + oh, KW-1-Pad + ow] = dy[plane, oh, ow] for the planes (n, co) of the batch, into the
+    /// workspace's padded planes (<see cref="ConvGeometry.PaddedHeight"/> x <see cref="ConvGeometry.PaddedWidth"/>), whose
+    /// borders were zeroed once when it was made. Tiles: chunks of planes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void PaddedOutputGradient(Index1D thread, ArrayView<float> dy, ArrayView<float> padded, ConvGeometry g, ChunkGrid grid)
+    {
+        if (thread >= grid.ThreadCount) return;
+        int ph = g.PaddedHeight, pw = g.PaddedWidth, top = g.KH - 1 - g.Pad, left = g.KW - 1 - g.Pad;
+        fixed (float* src = &dy[0])
+        fixed (float* dst = &padded[0])
+        for (int plane = grid.Start(thread); plane < grid.End(thread); plane++)
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            float* from = src + (plane * g.OH + oh) * g.OW;
+            float* to = dst + ((plane * ph + top + oh) * pw + left);
+            for (int ow = 0; ow < g.OW; ow++) to[ow] = from[ow];
         }
     }
 }

@@ -19,6 +19,18 @@ public struct ConvGeometry
     public int InputLength => N * Cin * H * W;
     public int OutputLength => N * Cout * OH * OW;
     public int WeightLength => Cout * Cin * KH * KW;
+
+    /// <summary>
+    /// Whether the input gradient is a plain correlation of the output gradient, zero-padded by
+    /// <see cref="PaddedHeight"/>/<see cref="PaddedWidth"/>, with the flipped kernel: stride 1 and padding below the kernel.
+    /// </summary>
+    public bool HasPaddedInputGradient => Stride == 1 && Pad <= KH - 1 && Pad <= KW - 1;
+
+    /// <summary>Rows of a padded output-gradient plane: KH - 1 - Pad zero rows each side, which makes H + KH - 1.</summary>
+    public int PaddedHeight => H + KH - 1;
+
+    /// <summary>Columns of a padded output-gradient plane: room for every 4-wide block of W, and KW - 1 more.</summary>
+    public int PaddedWidth => (W + 3) / 4 * 4 + KW - 1;
     /// <summary>Multiply-adds of the forward pass, times two.</summary>
     public long ForwardFlops => 2L * N * Cout * OH * OW * Cin * KH * KW;
 }

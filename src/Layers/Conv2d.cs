@@ -46,8 +46,8 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
         if (HasBias)
             biasParam = new Parameter($"{Name}.bias", Own(Tensor.Zeros(Device, OutChannels)), Own(Tensor.Zeros(Device, OutChannels)), fanIn, fanOut, true);
         output = NewBatchTensor(OutputShape);
-        inputGrad = NewBatchTensor(InputShape);
-        workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity));
+        if (ComputeInputGradient) inputGrad = NewBatchTensor(InputShape);
+        workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity), ComputeInputGradient);
     }
 
     public override void Dispose()

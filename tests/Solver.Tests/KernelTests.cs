@@ -36,6 +36,9 @@ public class KernelTests
         (2, 6, 12, 17, 9, 5, 5, 1, 0),
         (2, 5, 10, 14, 6, 3, 3, 1, 1),
         (1, 3, 9, 13, 4, 3, 5, 1, 2),
+        // Padding as wide as the kernel (the input gradient takes the gather path), and 1x1 with padding.
+        (2, 2, 6, 7, 3, 3, 3, 1, 3),
+        (1, 3, 5, 6, 2, 1, 1, 1, 1),
     ];
 
     [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
