@@ -30,6 +30,8 @@ public static class KernelBench
             using var x = d.Allocate(g.InputLength); using var w = d.Allocate(g.WeightLength); using var b = d.Allocate(g.Cout);
             using var y = d.Allocate(g.OutputLength); using var dx = d.Allocate(g.InputLength); using var dw = d.Allocate(g.WeightLength);
             using var ws = d.Conv.CreateWorkspace(g);
+            using var sparse = d.Allocate(g.OutputLength);
+            sparse.View.CopyFromCPU(Random(g.OutputLength).Select(v => v < 0.85f ? 0f : v).ToArray());
             x.View.CopyFromCPU(hx); w.View.CopyFromCPU(hw); b.View.CopyFromCPU(hb); y.View.CopyFromCPU(Random(g.OutputLength));
             var outGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cout, g.OH, g.OW);
             var inGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cin, g.H, g.W);
@@ -43,6 +45,7 @@ public static class KernelBench
                 ("backward-input", "register-blocked (now)", Sync(() => d.Conv.BackwardInput(y.View, w.View, dx.View, g, ws))),
                 ("backward-weights", "plane per thread (before)", Sync(() => oldWeights(d.Stream, wGrid.ThreadCount, x.View, y.View, dw.View, g, wGrid))),
                 ("backward-weights", "register-blocked (now)", Sync(() => d.Conv.BackwardWeights(x.View, y.View, dw.View, g, ws))),
+                ("backward-weights", "register-blocked, dy 85% zero as behind ReLU and pool (now)", Sync(() => d.Conv.BackwardWeights(x.View, sparse.View, dw.View, g, ws))),
             };
             var med = Measure.Interleaved(rounds, runs.Select(r => r.Item3).ToArray());
             for (int i = 0; i < runs.Length; i++)
