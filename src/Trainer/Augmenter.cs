@@ -43,15 +43,20 @@ public static class Augmenter
         public int Radius { get; }
 
         public Pose(AugmentConfig c, Random rng)
+            : this((rng.NextDouble() * 2 - 1) * c.RotateDegrees, (rng.NextDouble() * 2 - 1) * c.Shear,
+                1 + (rng.NextDouble() * 2 - 1) * c.Scale, 1 + (rng.NextDouble() * 2 - 1) * c.Scale, rng.Next(0, c.MaxThickness + 1))
         {
-            double angle = (rng.NextDouble() * 2 - 1) * c.RotateDegrees * Math.PI / 180;
-            shear = (rng.NextDouble() * 2 - 1) * c.Shear;
-            sx = 1 + (rng.NextDouble() * 2 - 1) * c.Scale;
-            sy = 1 + (rng.NextDouble() * 2 - 1) * c.Scale;
-            Radius = rng.Next(0, c.MaxThickness + 1);
-            cos = Math.Cos(angle);
-            sin = Math.Sin(angle);
             field = c.Elastic > 0 ? ElasticField.Random(c.Elastic, rng) : null;
+        }
+
+        public Pose(double degrees, double shear, double scaleX, double scaleY, int radius)
+        {
+            this.shear = shear;
+            sx = scaleX;
+            sy = scaleY;
+            Radius = radius;
+            cos = Math.Cos(degrees * Math.PI / 180);
+            sin = Math.Sin(degrees * Math.PI / 180);
         }
 
         /// <summary>A point of the 45x45 symbol to the padded double-size canvas (scaled to fit even after rotation and shear).</summary>
@@ -65,9 +70,17 @@ public static class Augmenter
         }
     }
 
-    public static byte[] Apply(ReadOnlySpan<byte> image, AugmentConfig c, Random rng)
+    public static byte[] Apply(ReadOnlySpan<byte> image, AugmentConfig c, Random rng) => Draw(image, new Pose(c, rng));
+
+    /// <summary>
+    /// One given pose instead of a random one (rotation in degrees, shear, scale per axis, 1 px pen), through the same
+    /// drawing and skeleton normalisation: the variants a recognizer can average over at test time.
+    /// </summary>
+    public static byte[] Transform(ReadOnlySpan<byte> image, double degrees, double shear, double scaleX, double scaleY) =>
+        Draw(image, new Pose(degrees, shear, scaleX, scaleY, 0));
+
+    private static byte[] Draw(ReadOnlySpan<byte> image, Pose pose)
     {
-        var pose = new Pose(c, rng);
         var line = new bool[N * N];
         for (int y = 0; y < SymbolImage.Size; y++)
         for (int x = 0; x < SymbolImage.Size; x++)

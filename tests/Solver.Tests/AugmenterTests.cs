@@ -29,6 +29,27 @@ public class AugmenterTests
     }
 
     [Fact]
+    public void A_given_pose_is_applied_exactly_and_turns_a_stroke()
+    {
+        // A vertical bar: the identity pose redraws it vertical; 8 degrees tilts it by about tan(8°) * 44 = 6 px.
+        var bar = new byte[45 * 45];
+        for (int y = 0; y < 45; y++) bar[y * 45 + 22] = 255;
+        static (int Top, int Bottom) Columns(byte[] img)
+        {
+            int top = Enumerable.Range(0, 45).First(x => img[x] > 0 || img[45 + x] > 0);
+            int bottom = Enumerable.Range(0, 45).First(x => img[44 * 45 + x] > 0 || img[43 * 45 + x] > 0);
+            return (top, bottom);
+        }
+        var same = Augmenter.Transform(bar, 0, 0, 1, 1);
+        Assert.Equal(same, Augmenter.Transform(bar, 0, 0, 1, 1));
+        var (t0, b0) = Columns(same);
+        Assert.InRange(Math.Abs(t0 - b0), 0, 1);
+        var (t1, b1) = Columns(Augmenter.Transform(bar, 8, 0, 1, 1));
+        Assert.InRange(Math.Abs(t1 - b1), 4, 9);
+        Assert.True(t1 > b1, "a positive angle turns the top to the right (y grows downwards)");
+    }
+
+    [Fact]
     public void Elastic_distortion_bends_strokes_without_breaking_them()
     {
         var plain = new AugmentConfig { Probability = 1, RotateDegrees = 0, Shear = 0, Scale = 0, MaxThickness = 0 };

@@ -66,6 +66,28 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void The_flag_of_a_5_drawn_apart_is_joined_to_its_body_not_read_as_a_minus()
+    {
+        // "2", a 5's stem and bowl, its flag drawn apart at the stem's top right, "=", "x": 25=x, not 2 5 - = x.
+        var symbols = new[] { Bar(2, 10, 8, 20), Bar(14, 10, 9, 20), Bar(19, 13, 8, 2), Bar(32, 18, 8, 5), Bar(46, 14, 8, 12) };
+        Assert.True(Segmenter.IsHighBar(symbols[2].Box, symbols[1].Box));
+        Assert.True(Segmenter.MightBeOneSymbol(symbols[1], symbols[2]));
+        // The same bar at mid-height is a minus: neither a high bar nor a part of the 5.
+        var minus = Bar(26, 19, 8, 2);
+        Assert.False(Segmenter.IsHighBar(minus.Box, symbols[1].Box));
+        Assert.False(Segmenter.MightBeOneSymbol(symbols[1], minus));
+        // A bar far from the symbol is not its flag either.
+        Assert.False(Segmenter.IsHighBar(Bar(40, 10, 8, 2).Box, symbols[1].Box));
+
+        Prediction[] read = [P("2", 0.99), P("5", 0.6, "(", 0.3), P("-", 0.99), P("=", 0.99), P("x", 0.99)];
+        // Apart it parses (2 5 - = x fails, but "25-" readings cost the high minus); joined it reads 25=x.
+        var best = ReadingSearch.Interpretations(symbols, read, MaskWidth, Joined(P("5", 0.7)))[0];
+        Assert.Equal(["2", "5", "=", "x"], best.Labels);
+        Assert.Equal(ReadingSearch.HighMinusPenalty, ReadingSearch.HighMinusCost(["2", "5", "-", "=", "x"], symbols));
+        Assert.Equal(0, ReadingSearch.HighMinusCost(["2", "5", "-", "=", "x"], [symbols[0], symbols[1], minus, symbols[3], symbols[4]]));
+    }
+
+    [Fact]
     public void An_equation_without_an_unknown_yields_to_a_likely_reading_with_one()
     {
         var symbols = Enumerable.Range(0, 5).Select(i => Bar(10 * i + 2, 10, 3, 8)).ToList();

@@ -17,6 +17,7 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="AdjacentLettersPenalty"/> for two letters side by side (7z read as zz),
 ///   - <see cref="UnitCoefficientPenalty"/> for a lone 1 written before a letter (11 read as 1z),
 ///   - <see cref="NumericPowerPenalty"/> for a raised exponent on a number in an equation with an unknown (x² read as 20²),
+///   - <see cref="HighMinusPenalty"/> for a minus drawn at the top of a taller neighbour (a 5's flag drawn apart),
 /// and the reader tries readings best first until one parses and solves. The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
 /// (docs/results.md).
@@ -41,11 +42,13 @@ public static class ReadingSearch
     public const double UnitCoefficientPenalty = 2.0;
     /// <summary>Cost of each exponent raised over a number when the reading has '=' and a letter.</summary>
     public const double NumericPowerPenalty = 1.5;
+    /// <summary>Cost of each minus drawn at the top of a taller neighbour (the flag of a 5 drawn apart, read as '-').</summary>
+    public const double HighMinusPenalty = 2.0;
     private const int MaxJoinCandidates = 8;
     private const int MaxReadings = 400;
 
-    /// <summary>Symbols people write with strokes that need not touch, side by side: only these may be joined.</summary>
-    private static readonly HashSet<string> JoinableLabels = ["x", "times", "+", "=", "div", "k", "pi", "X_cap", "H_cap", "K_cap"];
+    /// <summary>Symbols people write with strokes that need not touch, side by side (and a 5 whose flag is drawn apart): only these may be joined.</summary>
+    private static readonly HashSet<string> JoinableLabels = ["x", "times", "+", "=", "div", "k", "pi", "X_cap", "H_cap", "K_cap", "5"];
 
     /// <param name="classifyJoined">Recognizes the crops of joined pairs (one batch).</param>
     public static List<Interpretation> Interpretations(IReadOnlyList<SegmentedSymbol> symbols, IReadOnlyList<Prediction> predictions, int maskWidth,
@@ -75,7 +78,8 @@ public static class ReadingSearch
             }
             double joinCost = JoinCost * chosen.Count;
             foreach (var (labels, changed, logP) in LabelChoices(preds))
-                readings.Add(new Interpretation(syms, preds, labels, changed, logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList())));
+                readings.Add(new Interpretation(syms, preds, labels, changed,
+                    logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList()) - HighMinusCost(labels, syms)));
         }
         return readings.OrderByDescending(r => r.Score).Take(MaxReadings).ToList();
     }
@@ -101,6 +105,20 @@ public static class ReadingSearch
         if (equals >= 1 && variable)
             for (int i = 1; i < labels.Count; i++)
                 if (superscript[i] && !superscript[i - 1] && Digit(labels[i - 1])) cost += NumericPowerPenalty;
+        return cost;
+    }
+
+    /// <summary><see cref="HighMinusPenalty"/> for each '-' that is a high bar against a neighbour (<see cref="Segmenter.IsHighBar"/>).</summary>
+    public static double HighMinusCost(IReadOnlyList<string> labels, IReadOnlyList<SegmentedSymbol> symbols)
+    {
+        double cost = 0;
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] != "-" || symbols[i].Superscript) continue;
+            bool high = (i > 0 && Segmenter.IsHighBar(symbols[i].Box, symbols[i - 1].Box))
+                || (i + 1 < labels.Count && Segmenter.IsHighBar(symbols[i].Box, symbols[i + 1].Box));
+            if (high) cost += HighMinusPenalty;
+        }
         return cost;
     }
 
