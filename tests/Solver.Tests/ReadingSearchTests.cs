@@ -131,6 +131,8 @@ public class ReadingSearchTests
     [InlineData("7 z + 3 = 5 2", "z z + 3 = 5 2", ReadingSearch.AdjacentLettersPenalty)]      // 7z read as zz
     [InlineData("9 z + 1 1 = 6", "9 z + 1 z = 6", ReadingSearch.UnitCoefficientPenalty)]      // 11 read as 1z
     [InlineData("x ^2 - 9 x = 0", "2 0 ^2 - 9 x = 0", ReadingSearch.NumericPowerPenalty)]     // x read as 20, raised 2 on a number
+    [InlineData("x ^2 + 6 x + 8 = 0", "x ^1 + 6 x + 8 = 0", ReadingSearch.UnitExponentPenalty)] // a raised 2 read as 1
+    [InlineData("2 ^1 ^0 = y", "2 ^1 ^1 = y", 0.0)]                                            // 2^10 is no unit exponent
     public void Readings_people_do_not_write_cost_more(string likely, string unlikely, double penalty)
     {
         static (string[] Labels, bool[] Raised) Parse(string text)

@@ -18,6 +18,7 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="UnitCoefficientPenalty"/> for a lone 1 written before a letter (11 read as 1z),
 ///   - <see cref="NumericPowerPenalty"/> for a raised exponent on a number in an equation with an unknown (x² read as 20²),
 ///   - <see cref="HighMinusPenalty"/> for a minus drawn at the top of a taller neighbour (a 5's flag drawn apart),
+///   - <see cref="UnitExponentPenalty"/> for an exponent 1 (x¹, a raised 2 misread),
 /// and the reader tries readings best first until one parses and solves. The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
 /// (docs/results.md).
@@ -44,6 +45,8 @@ public static class ReadingSearch
     public const double NumericPowerPenalty = 1.5;
     /// <summary>Cost of each minus drawn at the top of a taller neighbour (the flag of a 5 drawn apart, read as '-').</summary>
     public const double HighMinusPenalty = 2.0;
+    /// <summary>Cost of each exponent 1 (nobody writes x¹; a raised 2 read as 1 is the usual cause).</summary>
+    public const double UnitExponentPenalty = 2.0;
     private const int MaxJoinCandidates = 8;
     private const int MaxReadings = 400;
 
@@ -105,6 +108,8 @@ public static class ReadingSearch
         if (equals >= 1 && variable)
             for (int i = 1; i < labels.Count; i++)
                 if (superscript[i] && !superscript[i - 1] && Digit(labels[i - 1])) cost += NumericPowerPenalty;
+        for (int i = 1; i < labels.Count; i++)
+            if (superscript[i] && !superscript[i - 1] && labels[i] == "1" && (i + 1 == labels.Count || !superscript[i + 1])) cost += UnitExponentPenalty;
         return cost;
     }
 
