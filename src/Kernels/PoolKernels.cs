@@ -78,12 +78,16 @@ public static class PoolKernels
                     for (int ow = owFirst; ow <= owLast; ow++)
                     {
                         int at = yPlane + oh * g.OW + ow;
-                        if (ap[at] == self && (reluMask == 0 || yp[at] > 0f)) acc += dyp[at];
+                        if (ap[at] == self && Passes(reluMask, yp[at])) acc += dyp[at];
                     }
                 dxp[xPlane + self] = acc;
             }
         }
     }
+
+    /// <summary>Whether a window passes its gradient: always, or with a fused ReLU only where its output is positive.</summary>
+    private static bool Passes(int reluMask, float y) => reluMask == 0 || y > 0f;
+
     /// <summary>
     /// Backward for windows that do not overlap (kernel = stride, the usual 2x2/2): each window's gradient goes to its
     /// arg-max, one write per window, into a dx cleared beforehand (the cells no window covers stay zero);
@@ -105,7 +109,7 @@ public static class PoolKernels
         for (int ow = tile.Col0; ow < tile.Col1; ow++)
         {
             int at = yPlane + oh * g.OW + ow;
-            dxp[xPlane + ap[at]] = reluMask == 0 || yp[at] > 0f ? dyp[at] : 0f;
+            dxp[xPlane + ap[at]] = Passes(reluMask, yp[at]) ? dyp[at] : 0f;
         }
     }
 }
