@@ -49,4 +49,63 @@ public sealed class Evaluation
             Accuracy = indices.Length == 0 ? double.NaN : (double)correct / indices.Length,
         };
     }
+
+    /// <summary>
+    /// Like <see cref="Run"/>, but each image is also read in its <see cref="Augmenter.TestTimePoses"/> and the softmax
+    /// probabilities are averaged (test-time averaging, as the solver reads); the loss is that of the averaged
+    /// probabilities.
+    /// </summary>
+    public static Evaluation RunAveraged(Sequential net, Tensor input, Dataset data, int[] indices, int classes)
+    {
+        int copies = Augmenter.TestTimePoses.Length + 1, capacity = input.Shape[0] / copies;
+        if (capacity < 1) throw new ArgumentException($"a batch of {input.Shape[0]} cannot hold the {copies} poses of one image");
+        var x = new float[capacity * copies * SymbolImage.Pixels];
+        var logits = new float[capacity * copies * classes];
+        var predicted = new int[indices.Length];
+        var truth = new int[indices.Length];
+        double lossSum = 0;
+        int correct = 0;
+        net.Train(false);
+        for (int start = 0; start < indices.Length; start += capacity)
+        {
+            int n = Math.Min(capacity, indices.Length - start);
+            for (int b = 0; b < n; b++)
+            {
+                int c = 0;
+                foreach (var variant in Augmenter.TestTimeVariants(data.Image(indices[start + b]).ToArray()))
+                {
+                    var dst = x.AsSpan(((b * copies) + c++) * SymbolImage.Pixels, SymbolImage.Pixels);
+                    for (int p = 0; p < SymbolImage.Pixels; p++) dst[p] = variant[p] / 255f;
+                }
+            }
+            input.CopyFrom(x.AsSpan(0, n * copies * SymbolImage.Pixels));
+            net.Forward(input, n * copies).CopyTo(logits.AsSpan(0, n * copies * classes));
+            for (int b = 0; b < n; b++)
+            {
+                var mean = new double[classes];
+                for (int c = 0; c < copies; c++)
+                {
+                    var row = logits.AsSpan((b * copies + c) * classes, classes);
+                    float max = float.NegativeInfinity;
+                    foreach (var v in row) max = Math.Max(max, v);
+                    double sum = 0;
+                    for (int j = 0; j < classes; j++) sum += Math.Exp(row[j] - max);
+                    for (int j = 0; j < classes; j++) mean[j] += Math.Exp(row[j] - max) / sum / copies;
+                }
+                int best = 0;
+                for (int j = 1; j < classes; j++) if (mean[j] > mean[best]) best = j;
+                int label = data.Labels[indices[start + b]];
+                predicted[start + b] = best;
+                truth[start + b] = label;
+                lossSum -= Math.Log(Math.Max(mean[label], 1e-12));
+                if (best == label) correct++;
+            }
+        }
+        return new Evaluation
+        {
+            Predicted = predicted, Truth = truth,
+            Loss = indices.Length == 0 ? double.NaN : lossSum / indices.Length,
+            Accuracy = indices.Length == 0 ? double.NaN : (double)correct / indices.Length,
+        };
+    }
 }

@@ -47,12 +47,13 @@ public static class TrainerCli
         var jsonOption = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var evalData = new Option<string[]>("--data") { Description = "Data to score (Kaggle layout); repeat to merge", Required = true, AllowMultipleArgumentsPerToken = true };
         var splitConfig = new Option<string?>("--config") { Description = "Score only the test split this config defines (default: every image)" };
+        var averageOption = new Option<bool>("--average-variants") { Description = "Read each image also in six small poses and average the probabilities, as the solver does" };
         var evaluate = new Command("evaluate",
             "Score exported weights on a dataset in the Kaggle layout (only the classes the weights know).\n\n" +
             "Example:\n  trainer evaluate --weights runs/model4/model.safetensors --data ../shared/data/hms --json");
-        foreach (var o in new Option[] { weightsOption, evalData, splitConfig, jsonOption, acceleratorOption, cacheOption }) evaluate.Options.Add(o);
+        foreach (var o in new Option[] { weightsOption, evalData, splitConfig, averageOption, jsonOption, acceleratorOption, cacheOption }) evaluate.Options.Add(o);
         evaluate.SetAction(parse => exit = Guard(stderr, () => Evaluate(parse.GetValue(weightsOption)!, parse.GetValue(evalData)!, parse.GetValue(splitConfig),
-            parse.GetValue(jsonOption), parse.GetValue(acceleratorOption), parse.GetValue(cacheOption), stdout)));
+            parse.GetValue(averageOption), parse.GetValue(jsonOption), parse.GetValue(acceleratorOption), parse.GetValue(cacheOption), stdout)));
         root.Subcommands.Add(evaluate);
 
         var exportOut = new Option<string>("--out") { Description = "Folder for the raw split files", Required = true };
@@ -220,7 +221,7 @@ public static class TrainerCli
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 
-    private static int Evaluate(string weightsPath, string[] dataPaths, string? splitConfig, bool json, string? accelerator, string? cache, TextWriter stdout)
+    private static int Evaluate(string weightsPath, string[] dataPaths, string? splitConfig, bool average, bool json, string? accelerator, string? cache, TextWriter stdout)
     {
         var weights = ModelWeights.Load(weightsPath);
         var log = json ? TextWriter.Null : stdout;
@@ -238,13 +239,14 @@ public static class TrainerCli
         using var net = weights.CreateNetwork(device, batch);
         using var loss = new SoftmaxCrossEntropyLoss(device, batch, weights.Classes.Count);
         using var input = Tensor.Zeros(device, [batch, .. weights.Model.Input]);
-        var result = Evaluation.Run(net, loss, input, data, indices);
+        var result = average ? Evaluation.RunAveraged(net, input, data, indices, weights.Classes.Count) : Evaluation.Run(net, loss, input, data, indices);
         var report = ClassificationReport.Compute(weights.Classes, result.Truth, result.Predicted);
         if (json)
         {
             stdout.WriteLine(JsonSerializer.Serialize(new
             {
                 weights = weightsPath,
+                averaged = average,
                 images = report.Total,
                 accuracy = report.Accuracy,
                 loss = result.Loss,

@@ -57,6 +57,17 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(120, doc.RootElement.GetProperty("images").GetInt32());
         Assert.True(doc.RootElement.GetProperty("accuracy").GetDouble() >= 0.8, json); // chance is 1/3
         Assert.Equal(3, doc.RootElement.GetProperty("classes").GetArrayLength());
+        Assert.False(doc.RootElement.GetProperty("averaged").GetBoolean());
+
+        // Test-time averaging over the small poses reads the same images about as well (the poses are within the
+        // training augmentation), and says that it averaged.
+        var (acode, ajson, aerr) = Cli("evaluate", "--weights", Path.Combine(outDir, "model.safetensors"), "--data", data, "--json", "--average-variants", "--accelerator", "cpu", "--cache", Cache);
+        Assert.True(acode == 0, aerr);
+        using var averaged = System.Text.Json.JsonDocument.Parse(ajson);
+        Assert.True(averaged.RootElement.GetProperty("averaged").GetBoolean());
+        Assert.Equal(120, averaged.RootElement.GetProperty("images").GetInt32());
+        Assert.True(averaged.RootElement.GetProperty("accuracy").GetDouble() >= 0.8, ajson);
+        Assert.True(averaged.RootElement.GetProperty("loss").GetDouble() > 0, ajson);
     }
 
     [Fact]

@@ -30,21 +30,15 @@ public sealed class SymbolRecognizer : IDisposable
 
     /// <summary>
     /// Test-time averaging (on by default): each crop is also read turned, narrowed and sheared a little
-    /// (<see cref="Variants"/>, redrawn through the training images' skeleton convention) and the probabilities are
-    /// averaged. Measured on composed equations (seed 2): +1 point linear, +3 quadratic (docs/results.md).
+    /// (<see cref="Augmenter.TestTimePoses"/>, redrawn through the training images' skeleton convention) and the
+    /// probabilities are averaged. Measured on composed equations (seed 2): +1 point linear, +3 quadratic (docs/results.md).
     /// </summary>
     public bool AverageVariants { get; init; } = true;
 
-    /// <summary>The poses averaged with the crop itself: (degrees, shear, x scale, y scale), within the training augmentation.</summary>
-    public static readonly (double Degrees, double Shear, double ScaleX, double ScaleY)[] Variants =
-        [(8, 0, 1, 1), (-8, 0, 1, 1), (0, 0, 0.85, 1), (0, 0, 1, 0.85), (0, 0.2, 1, 1), (0, -0.2, 1, 1)];
-
     public List<Prediction> Classify(IReadOnlyList<byte[]> crops)
     {
-        int copies = AverageVariants ? Variants.Length + 1 : 1;
-        var inputs = AverageVariants
-            ? crops.SelectMany(c => Variants.Select(v => Augmenter.Transform(c, v.Degrees, v.Shear, v.ScaleX, v.ScaleY)).Prepend(c)).ToList()
-            : crops;
+        int copies = AverageVariants ? Augmenter.TestTimePoses.Length + 1 : 1;
+        var inputs = AverageVariants ? crops.SelectMany(Augmenter.TestTimeVariants).ToList() : crops;
         var probabilities = Probabilities(inputs);
         int classes = Weights.Classes.Count;
         var result = new List<Prediction>(crops.Count);
