@@ -8,14 +8,13 @@ namespace Solver.Kernels;
 /// Batched NCHW convolution, forward and backward, register-blocked: each step of a thread computes a 4 x 4 block
 /// (four channels by four pixels, or four channels by four taps) in sixteen scalar accumulators, from one
 /// <see cref="Quad"/> of packed weights (or output gradients) and four pixels. At stride 1 the four pixels slide along
-/// the row, so each tap loads one new pixel: two array accesses per sixteen multiply-adds, where a plain loop makes
-/// two per one. ILGPU's CPU accelerator range-checks every access, so this is what decides its speed
-/// (docs/performance.md). Blocks that reach past an edge take the same loop with bounds-checked loads; channels or
-/// pixels past the end are computed and not stored. Each output element is written by exactly one thread: no atomics.
-/// The hot loops read through raw pointers taken once per thread (<c>fixed</c> on the view's first element): on the
-/// CPU accelerator an ArrayView access carries range asserts whose failure calls make the JIT keep the accumulators in
-/// memory, and kernels are compiled fully optimized up front (<c>AggressiveOptimization</c>) because each runs once
-/// per launch, where tiering would leave its loop in on-stack-replacement code. Every pointer offset is a non-negative
+/// the row, so each tap loads one new pixel: five loads per sixteen multiply-adds, where a plain loop makes two per
+/// one. Forward blocks that reach past an edge take a helper with bounds-checked loads; channels or pixels past the
+/// end are computed and not stored. Each output element is written by exactly one thread: no atomics.
+/// The loops read through raw pointers taken once per thread (<c>fixed</c> on the view's first element): on the CPU
+/// accelerator an ArrayView access carries range asserts whose failure calls make the JIT keep the accumulators in
+/// memory. Kernels are compiled fully optimized up front (<c>AggressiveOptimization</c>) because each runs once per
+/// launch, where tiering would leave its loop in on-stack-replacement code. Every pointer offset is a non-negative
 /// int (ILGPU's PTX backend widens offsets as unsigned). docs/performance.md has the measurements.
 /// </summary>
 public static class ConvKernels
@@ -43,7 +42,8 @@ public static class ConvKernels
 
     /// <summary>
     /// y[n,co,oh,ow] = b[co] + sum x[n,ci,oh*s-p+kh,ow*s-p+kw] * w[co,ci,kh,kw] (then max(0, y) when
-    /// <paramref name="relu"/> is set), with w packed by <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of 4 output channels) of OH x ceil(OW/4) blocks.
+    /// <paramref name="relu"/> is set), with w packed by <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of
+    /// 4 output channels) of OH x ceil(OW/4) blocks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,
