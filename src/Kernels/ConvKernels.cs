@@ -303,16 +303,18 @@ public static class ConvKernels
     }
 
     /// <summary>db[co] = sum of dy over the batch and all output positions. One thread per output channel.</summary>
-    public static void BackwardBias(Index1D co, ArrayView<float> dy, ArrayView<float> db, ConvGeometry g)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void BackwardBias(Index1D co, ArrayView<float> dy, ArrayView<float> db, ConvGeometry g)
     {
         if (co >= g.Cout) return;
         int plane = g.OH * g.OW;
         float acc = 0f;
-        for (int n = 0; n < g.N; n++)
-        {
-            int start = (n * g.Cout + co) * plane;
-            for (int i = 0; i < plane; i++) acc += dy[start + i];
-        }
+        fixed (float* dyBase = &dy[0])
+            for (int n = 0; n < g.N; n++)
+            {
+                float* row = dyBase + (n * g.Cout + co) * plane;
+                for (int i = 0; i < plane; i++) acc += row[i];
+            }
         db[co] = acc;
     }
 }

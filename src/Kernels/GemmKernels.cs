@@ -94,15 +94,17 @@ public static class GemmKernels
     }
 
     /// <summary>sums[j] = sum over rows i of m[i, j], for a row-major [rows, cols] matrix. Tiles: chunks of columns.</summary>
-    public static void ColumnSum(Index1D thread, ArrayView<float> m, ArrayView<float> sums, int rows, int cols, ChunkGrid grid)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void ColumnSum(Index1D thread, ArrayView<float> m, ArrayView<float> sums, int rows, int cols, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
-        for (int j = grid.Start(thread); j < grid.End(thread); j++)
-        {
-            float acc = 0f;
-            for (int i = 0; i < rows; i++) acc += m[i * cols + j];
-            sums[j] = acc;
-        }
+        fixed (float* mBase = &m[0])
+            for (int j = grid.Start(thread); j < grid.End(thread); j++)
+            {
+                float acc = 0f;
+                for (int i = 0; i < rows; i++) acc += mBase[i * cols + j];
+                sums[j] = acc;
+            }
     }
 }
 
