@@ -26,7 +26,7 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
     public const int WorkingSide = 2000;
 
     public static EquationReader Open(string weightsPath, ComputeDevice device) =>
-        new(new SymbolRecognizer(new[] { weightsPath }.Concat(Environment.GetEnvironmentVariable("SOLVER_ENSEMBLE") is { Length: > 0 } e ? e.Split(',') : []).Select(ModelWeights.Load).ToList(), device));
+        new(new SymbolRecognizer(ModelWeights.Load(weightsPath), device));
 
     public ReadResult Read(byte[] bytes, string name, ReadOptions? options = null)
     {

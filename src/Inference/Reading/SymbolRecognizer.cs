@@ -9,39 +9,24 @@ public sealed record Alternative(string Label, double Confidence);
 /// <summary>The recognizer's answer for one crop: the best label and its top alternatives (best first).</summary>
 public sealed record Prediction(string Label, double Confidence, IReadOnlyList<Alternative> Alternatives);
 
-/// <summary>
-/// Runs exported weights on 45x45 crops, all symbols of an equation in batched forward passes on the device. With
-/// several networks (an ensemble of the same classes) their probabilities are averaged.
-/// </summary>
+/// <summary>Runs exported weights on 45x45 crops, all symbols of an equation in batched forward passes on the device.</summary>
 public sealed class SymbolRecognizer : IDisposable
 {
     private const int Batch = 64;
-    private readonly List<Sequential> nets = [];
+    private readonly Sequential net;
     private readonly Tensor input;
     private readonly float[] host = new float[Batch * SymbolImage.Pixels];
 
-    public SymbolRecognizer(ModelWeights weights, ComputeDevice device) : this([weights], device) { }
-
-    public SymbolRecognizer(IReadOnlyList<ModelWeights> members, ComputeDevice device)
+    public SymbolRecognizer(ModelWeights weights, ComputeDevice device)
     {
-        if (members.Count == 0) throw new ArgumentException("no recognizer weights");
-        Weights = members[0];
-        foreach (var weights in members)
-        {
-            if (!weights.Model.Input.SequenceEqual([1, SymbolImage.Size, SymbolImage.Size]))
-                throw new InvalidDataException($"the weights expect input {string.Join("x", weights.Model.Input)}, the solver makes 1x45x45 crops");
-            if (!weights.Classes.SequenceEqual(Weights.Classes))
-                throw new InvalidDataException("the recognizer's weight files must know the same classes in the same order");
-            nets.Add(weights.CreateNetwork(device, Batch));
-        }
-        Members = members;
+        Weights = weights;
+        if (!weights.Model.Input.SequenceEqual([1, SymbolImage.Size, SymbolImage.Size]))
+            throw new InvalidDataException($"the weights expect input {string.Join("x", weights.Model.Input)}, the solver makes 1x45x45 crops");
+        net = weights.CreateNetwork(device, Batch);
         input = Tensor.Zeros(device, Batch, 1, SymbolImage.Size, SymbolImage.Size);
     }
 
-    /// <summary>The first network's weights: its classes and training config speak for the ensemble.</summary>
     public ModelWeights Weights { get; }
-
-    public IReadOnlyList<ModelWeights> Members { get; }
 
     /// <summary>
     /// Test-time averaging (on by default): each crop is also read turned, narrowed and sheared a little
@@ -69,17 +54,10 @@ public sealed class SymbolRecognizer : IDisposable
         return result;
     }
 
-    /// <summary>The softmax of every crop's logits (averaged over the networks), in batches of one forward pass each.</summary>
+    /// <summary>The softmax of every crop's logits, in batches of one forward pass each.</summary>
     private List<double[]> Probabilities(IReadOnlyList<byte[]> crops)
     {
         var result = new List<double[]>(crops.Count);
-        for (int i = 0; i < crops.Count; i++) result.Add(new double[Weights.Classes.Count]);
-        foreach (var net in nets) AddProbabilities(net, crops, result, 1.0 / nets.Count);
-        return result;
-    }
-
-    private void AddProbabilities(Sequential net, IReadOnlyList<byte[]> crops, List<double[]> result, double weight)
-    {
         int classes = Weights.Classes.Count;
         var logits = new float[Batch * classes];
         for (int start = 0; start < crops.Count; start += Batch)
@@ -94,17 +72,19 @@ public sealed class SymbolRecognizer : IDisposable
                 var row = logits.AsSpan(b * classes, classes);
                 float max = float.NegativeInfinity;
                 foreach (var v in row) max = Math.Max(max, v);
-                var p = result[start + b];
+                var p = new double[classes];
                 double sum = 0;
-                for (int j = 0; j < classes; j++) sum += Math.Exp(row[j] - max);
-                for (int j = 0; j < classes; j++) p[j] += weight * Math.Exp(row[j] - max) / sum;
+                for (int j = 0; j < classes; j++) sum += p[j] = Math.Exp(row[j] - max);
+                for (int j = 0; j < classes; j++) p[j] /= sum;
+                result.Add(p);
             }
         }
+        return result;
     }
 
     public void Dispose()
     {
-        foreach (var net in nets) net.Dispose();
+        net.Dispose();
         input.Dispose();
     }
 }
