@@ -38,7 +38,8 @@ public sealed class SymbolRecognizer : IDisposable
     public List<Prediction> Classify(IReadOnlyList<byte[]> crops)
     {
         int copies = AverageVariants ? Augmenter.TestTimePoses.Length + 1 : 1;
-        var inputs = AverageVariants ? crops.SelectMany(Augmenter.TestTimeVariants).ToList() : crops;
+        // The poses are redrawn on the host (thinning each one): spread over the cores, in order.
+        var inputs = AverageVariants ? crops.AsParallel().AsOrdered().SelectMany(Augmenter.TestTimeVariants).ToList() : crops;
         var probabilities = Probabilities(inputs);
         int classes = Weights.Classes.Count;
         var result = new List<Prediction>(crops.Count);
