@@ -54,8 +54,9 @@ public sealed class TrainingSafetyTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Sigkill_or_sigint_mid_epoch_then_resume_gives_the_weights_of_an_uninterrupted_run()
     {
-        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 300, seed: 9);
-        var config = TinyData.Config(dir, data, epochs: 5);
+        // Epochs long enough (170 batches) that a signal sent 50 ms into one lands mid-epoch even with fast kernels.
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 1500, seed: 9);
+        var config = TinyData.Config(dir, data, epochs: 4);
         var trainer = Path.Combine(AppContext.BaseDirectory, "trainer.dll");
         ProcessStartInfo Start(string outDir, bool resume)
         {
@@ -110,7 +111,7 @@ public sealed class TrainingSafetyTests(ITestOutputHelper output) : IDisposable
             _ = victim.StandardError.ReadToEndAsync();
             var deadline = DateTime.UtcNow.AddMinutes(3);
             while (!(File.Exists(interruptedMetrics) && File.ReadAllLines(interruptedMetrics).Length >= 2) && !victim.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
-            Thread.Sleep(100);
+            Thread.Sleep(50);
             using (var kill = Process.Start("kill", ["-INT", victim.Id.ToString()])) kill.WaitForExit();
             Assert.True(victim.WaitForExit(TimeSpan.FromMinutes(1)), "the trainer did not stop on SIGINT");
             Assert.Equal(130, victim.ExitCode);
