@@ -18,7 +18,10 @@ public sealed class TrainerConfig
     public int BatchSize { get; set; } = 64;
     public int Epochs { get; set; } = 10;
     public int Seed { get; set; } = 1;
-    /// <summary>none, or balanced: each class's loss weighted by N / (classes * n_c) over the training split.</summary>
+    /// <summary>
+    /// none; balanced: each class's loss weighted by N / (classes * n_c) over the training split; sqrt: the milder
+    /// 1 / sqrt(n_c), scaled so that the average weight over the training images is 1.
+    /// </summary>
     public string ClassWeights { get; set; } = "none";
     /// <summary>Stop when validation accuracy has not improved for this many epochs, and keep the best epoch's weights.</summary>
     public EarlyStoppingConfig? EarlyStopping { get; set; }
@@ -81,7 +84,7 @@ public sealed class TrainerConfig
         Require(BatchSize is >= 1 and <= 65536, $"batch_size must be between 1 and 65536, got {BatchSize}");
         Require(Epochs is >= 0 and <= 100000, $"epochs must be between 0 and 100000, got {Epochs}");
         Require(Loss == "softmax_cross_entropy", $"loss '{Loss}' is not supported; use softmax_cross_entropy");
-        Require(ClassWeights is "none" or "balanced", $"class_weights '{ClassWeights}' is not supported; use none or balanced");
+        Require(ClassWeights is "none" or "balanced" or "sqrt", $"class_weights '{ClassWeights}' is not supported; use none, balanced or sqrt");
         Require(EarlyStopping is null || EarlyStopping.Patience >= 1, "early_stopping.patience must be >= 1");
         Data.Validate(Require);
         Optimizer.Validate(Require);

@@ -44,6 +44,21 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
         return counts.Select(n => n == 0 ? 0f : (float)train.Length / (classes * n)).ToArray();
     }
 
+    /// <summary>1 / sqrt(n_c), scaled so that the training images' average weight is 1.</summary>
+    public static float[] SqrtWeights(Dataset data, int[] train)
+    {
+        var counts = data.CountPerClass(train);
+        double mean = counts.Sum(n => n == 0 ? 0 : n / Math.Sqrt(n)) / train.Length;
+        return counts.Select(n => n == 0 ? 0f : (float)(1 / Math.Sqrt(n) / mean)).ToArray();
+    }
+
+    private float[]? ClassWeights(int[] train, int classes) => config.ClassWeights switch
+    {
+        "balanced" => BalancedWeights(data, train, classes),
+        "sqrt" => SqrtWeights(data, train),
+        _ => null,
+    };
+
     public TrainingResult Run(bool resume, CancellationToken cancel)
     {
         Directory.CreateDirectory(outDir);
@@ -60,9 +75,10 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             net.LoadStateDict(start.Tensors);
             log($"init: weights from {path}");
         }
-        using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes, config.ClassWeights == "balanced" ? BalancedWeights(data, split.Train, classes) : null);
+        var weights = ClassWeights(split.Train, classes);
+        using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes, weights);
         // Validation and test losses are plain averages, whatever the training loss weighs.
-        using var plainLoss = config.ClassWeights == "balanced" ? new SoftmaxCrossEntropyLoss(device, batch, classes) : null;
+        using var plainLoss = weights is not null ? new SoftmaxCrossEntropyLoss(device, batch, classes) : null;
         var evalLoss = plainLoss ?? loss;
         using var optimizer = config.Optimizer.Create(net.Parameters);
         using var input = Tensor.Zeros(device, [batch, .. config.Model.Input]);

@@ -304,7 +304,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void Balanced_class_weights_make_every_class_count_alike()
+    public void Balanced_class_weights_make_every_class_count_alike_and_sqrt_weights_halfway()
     {
         var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 10, seed: 6);
         var dataset = Dataset.Load([data], ["bar", "cross", "ring"], Cache);
@@ -313,5 +313,11 @@ public sealed class TrainerTests : IDisposable
         var counts = dataset.CountPerClass(train);
         var w = TrainingSession.BalancedWeights(dataset, train, 3);
         for (int c = 0; c < 3; c++) Assert.Equal(train.Length / 3.0, w[c] * counts[c], 3);
+
+        // The milder square-root weights: a class with half the images weighs sqrt(2) times as much, and the training
+        // images' average weight is 1.
+        var s = TrainingSession.SqrtWeights(dataset, train);
+        Assert.Equal(Math.Sqrt((double)counts[0] / counts[2]), s[2] / s[0], 4);
+        Assert.Equal(1.0, Enumerable.Range(0, 3).Sum(c => s[c] * counts[c]) / train.Length, 4);
     }
 }
