@@ -84,14 +84,7 @@ public sealed class Evaluation
             {
                 var mean = new double[classes];
                 for (int c = 0; c < copies; c++)
-                {
-                    var row = logits.AsSpan((b * copies + c) * classes, classes);
-                    float max = float.NegativeInfinity;
-                    foreach (var v in row) max = Math.Max(max, v);
-                    double sum = 0;
-                    for (int j = 0; j < classes; j++) sum += Math.Exp(row[j] - max);
-                    for (int j = 0; j < classes; j++) mean[j] += Math.Exp(row[j] - max) / sum / copies;
-                }
+                    Softmax.AddTo(logits.AsSpan((b * copies + c) * classes, classes), mean, 1.0 / copies);
                 int best = 0;
                 for (int j = 1; j < classes; j++) if (mean[j] > mean[best]) best = j;
                 int label = data.Labels[indices[start + b]];

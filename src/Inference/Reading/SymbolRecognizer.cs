@@ -40,45 +40,31 @@ public sealed class SymbolRecognizer : IDisposable
         int copies = AverageVariants ? Augmenter.TestTimePoses.Length + 1 : 1;
         // The poses are redrawn on the host (thinning each one): spread over the cores, in order.
         var inputs = AverageVariants ? crops.AsParallel().AsOrdered().SelectMany(Augmenter.TestTimeVariants).ToList() : crops;
-        var probabilities = Probabilities(inputs);
-        int classes = Weights.Classes.Count;
         var result = new List<Prediction>(crops.Count);
-        for (int i = 0; i < crops.Count; i++)
+        foreach (var p in MeanProbabilities(inputs, copies))
         {
-            var p = new double[classes];
-            for (int c = 0; c < copies; c++)
-                for (int j = 0; j < classes; j++) p[j] += probabilities[i * copies + c][j] / copies;
-            var top = Enumerable.Range(0, classes).OrderByDescending(j => p[j]).Take(3)
+            var top = Enumerable.Range(0, p.Length).OrderByDescending(j => p[j]).Take(3)
                 .Select(j => new Alternative(Weights.Classes[j], p[j])).ToList();
             result.Add(new Prediction(top[0].Label, top[0].Confidence, top));
         }
         return result;
     }
 
-    /// <summary>The softmax of every crop's logits, in batches of one forward pass each.</summary>
-    private List<double[]> Probabilities(IReadOnlyList<byte[]> crops)
+    /// <summary>The softmax of every input's logits, averaged over each run of <paramref name="copies"/> inputs.</summary>
+    private List<double[]> MeanProbabilities(IReadOnlyList<byte[]> inputs, int copies)
     {
-        var result = new List<double[]>(crops.Count);
         int classes = Weights.Classes.Count;
+        var result = Enumerable.Range(0, inputs.Count / copies).Select(_ => new double[classes]).ToList();
         var logits = new float[Batch * classes];
-        for (int start = 0; start < crops.Count; start += Batch)
+        for (int start = 0; start < inputs.Count; start += Batch)
         {
-            int n = Math.Min(Batch, crops.Count - start);
+            int n = Math.Min(Batch, inputs.Count - start);
             for (int b = 0; b < n; b++)
-                for (int p = 0; p < SymbolImage.Pixels; p++) host[b * SymbolImage.Pixels + p] = crops[start + b][p] / 255f;
+                for (int p = 0; p < SymbolImage.Pixels; p++) host[b * SymbolImage.Pixels + p] = inputs[start + b][p] / 255f;
             input.CopyFrom(host.AsSpan(0, n * SymbolImage.Pixels));
             net.Forward(input, n).CopyTo(logits.AsSpan(0, n * classes));
             for (int b = 0; b < n; b++)
-            {
-                var row = logits.AsSpan(b * classes, classes);
-                float max = float.NegativeInfinity;
-                foreach (var v in row) max = Math.Max(max, v);
-                var p = new double[classes];
-                double sum = 0;
-                for (int j = 0; j < classes; j++) sum += p[j] = Math.Exp(row[j] - max);
-                for (int j = 0; j < classes; j++) p[j] /= sum;
-                result.Add(p);
-            }
+                Softmax.AddTo(logits.AsSpan(b * classes, classes), result[(start + b) / copies], 1.0 / copies);
         }
         return result;
     }
