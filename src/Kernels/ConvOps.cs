@@ -120,12 +120,11 @@ public sealed class ConvOps
     public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ConvGeometry g, ConvWorkspace ws)
     {
         Check(ws, g);
-        int planes = g.N * ((g.Cout + 3) / 4);
+        int blocks = (g.Cout + 3) / 4, kwBlocks = (g.KW + 3) / 4;
         var packed = ws.OutputGradient.View;
-        var chunks = Chunks(planes);
+        var chunks = Chunks(g.N * blocks);
         packOutputGradient(device.Stream, chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, g, chunks);
         // Coarse: a kernel row per thread, which keeps even a one-channel first layer on several threads.
-        int blocks = (g.Cout + 3) / 4, kwBlocks = (g.KW + 3) / 4;
         var grid = device.WorkShape == WorkShape.Coarse
             ? TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, kwBlocks)
             : TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, 1);
