@@ -5,7 +5,7 @@ namespace Solver.Layers;
 /// <summary>Adam, or AdamW when <c>decoupled</c> (torch.optim.Adam / AdamW). Both moment estimates live on the device.</summary>
 public sealed class Adam : Optimizer
 {
-    private readonly List<Tensor> first, second;
+    private readonly StateTensors first, second;
 
     public Adam(IReadOnlyList<Parameter> parameters, float learningRate, float beta1 = 0.9f, float beta2 = 0.999f,
         float epsilon = 1e-8f, float weightDecay = 0f, bool decoupled = false) : base(parameters, learningRate)
@@ -15,8 +15,8 @@ public sealed class Adam : Optimizer
         Epsilon = epsilon;
         WeightDecay = weightDecay;
         Decoupled = decoupled;
-        first = parameters.Select(p => Tensor.Zeros(p.Value.Device, p.Value.Shape)).ToList();
-        second = parameters.Select(p => Tensor.Zeros(p.Value.Device, p.Value.Shape)).ToList();
+        first = NewState();
+        second = NewState();
     }
 
     public float Beta1 { get; }
@@ -26,7 +26,8 @@ public sealed class Adam : Optimizer
     public bool Decoupled { get; }
 
     public override IEnumerable<(string Name, Tensor Value)> State =>
-        Parameters.Select((p, i) => ("adam.m." + p.Name, first[i])).Concat(Parameters.Select((p, i) => ("adam.v." + p.Name, second[i])));
+        Parameters.Select((p, i) => ("adam.m." + p.Name, first.PerParameter[i]))
+            .Concat(Parameters.Select((p, i) => ("adam.v." + p.Name, second.PerParameter[i])));
 
     protected override void Update()
     {
@@ -37,15 +38,7 @@ public sealed class Adam : Optimizer
             Correction1 = (float)(1 - Math.Pow(Beta1, Steps)), Correction2 = (float)(1 - Math.Pow(Beta2, Steps)),
             Decoupled = Decoupled ? 1 : 0,
         };
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            var p = Parameters[i];
-            p.Value.Device.Adam.Step(p.Value.View, p.Grad.View, first[i].View, second[i].View, s);
-        }
-    }
-
-    public override void Dispose()
-    {
-        foreach (var t in first.Concat(second)) t.Dispose();
+        for (int i = 0; i < SegmentCount; i++)
+            Parameters[0].Value.Device.Adam.Step(SegmentValues(i), SegmentGrads(i), first.Segment(i), second.Segment(i), s);
     }
 }

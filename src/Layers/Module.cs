@@ -18,6 +18,8 @@ public sealed class Parameter
     public bool IsBias { get; }
     /// <summary>A constant every init starts it at (a batch norm's scale starts at 1); null: by fan-in/out, or 0 for a bias.</summary>
     public float? InitialValue { get; init; }
+    /// <summary>The block the parameter was packed into, if any (<see cref="ParameterBlock"/>).</summary>
+    public ParameterBlock? Block { get; internal set; }
 }
 
 /// <summary>State that is saved and loaded with the weights but not trained (a batch norm's running statistics).</summary>

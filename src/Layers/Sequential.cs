@@ -56,7 +56,10 @@ public sealed class Sequential : Module
             layers[i].Build(Device, BatchCapacity, shape);
             shape = layers[i].OutputShape;
         }
+        if (HasParameters) block = ParameterBlock.Pack(Device, Parameters);
     }
+
+    private ParameterBlock? block;
 
     public override IReadOnlyList<Parameter> Parameters => layers.SelectMany(l => l.Parameters).ToList();
 
@@ -127,6 +130,7 @@ public sealed class Sequential : Module
     public override void Dispose()
     {
         foreach (var l in layers) l.Dispose();
+        block?.Dispose();
         base.Dispose();
     }
 }

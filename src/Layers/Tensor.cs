@@ -10,7 +10,7 @@ namespace Solver.Layers;
 /// </summary>
 public sealed class Tensor : IDisposable
 {
-    private readonly MemoryBuffer1D<float, Stride1D.Dense>? owner;
+    private MemoryBuffer1D<float, Stride1D.Dense>? owner;
 
     private Tensor(ComputeDevice device, int[] shape, ArrayView<float> view, MemoryBuffer1D<float, Stride1D.Dense>? owner)
     {
@@ -22,7 +22,7 @@ public sealed class Tensor : IDisposable
 
     public ComputeDevice Device { get; }
     public int[] Shape { get; }
-    public ArrayView<float> View { get; }
+    public ArrayView<float> View { get; private set; }
     public long Length => View.Length;
 
     public static Tensor Zeros(ComputeDevice device, params int[] shape)
@@ -47,6 +47,30 @@ public sealed class Tensor : IDisposable
         if (ShapeUtil.Product(shape) != Length)
             throw new ArgumentException($"cannot reshape {ShapeUtil.Format(Shape)} to {ShapeUtil.Format(shape)}");
         return new Tensor(Device, (int[])shape.Clone(), View, null);
+    }
+
+    /// <summary>A view of <paramref name="shape"/>'s size starting at <paramref name="offset"/> of this tensor's memory.</summary>
+    public Tensor Slice(long offset, params int[] shape)
+    {
+        long length = ShapeUtil.Product(shape);
+        if (offset < 0 || offset + length > Length)
+            throw new ArgumentException($"a slice of {length} at {offset} does not fit a tensor of {Length}");
+        return new Tensor(Device, (int[])shape.Clone(), View.SubView(offset, length), null);
+    }
+
+    /// <summary>
+    /// Copies the values into <paramref name="target"/> (same length) and lives there from then on, freeing its own
+    /// buffer: how a parameter joins a <see cref="ParameterBlock"/> while every layer keeps its reference.
+    /// A view taken of the tensor before the move (Reshape, Slice) still sees the old memory.
+    /// </summary>
+    public void MoveInto(ArrayView<float> target)
+    {
+        if (target.Length != Length) throw new ArgumentException($"cannot move {Length} values into {target.Length}");
+        View.CopyTo(Device.Stream, target);
+        Device.Synchronize();
+        owner?.Dispose();
+        owner = null;
+        View = target;
     }
 
     public void CopyFrom(ReadOnlySpan<float> data)
