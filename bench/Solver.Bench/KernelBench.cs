@@ -12,6 +12,22 @@ public sealed record KernelRow(string Kernel, string Variant, double Millisecond
 /// </summary>
 public static class KernelBench
 {
+    /// <summary>Microseconds per launch of a kernel with almost no work (an SGD step over 16 floats), 2,000 launches then one wait.</summary>
+    public static double LaunchMicroseconds(ComputeDevice d, int rounds)
+    {
+        const int launches = 2000;
+        using var w = d.Allocate(16);
+        using var g = d.Allocate(16);
+        using var v = d.Allocate(16);
+        var s = new SgdSettings { LearningRate = 0.01f };
+        var seconds = Measure.Interleaved(rounds, () =>
+        {
+            for (int i = 0; i < launches; i++) d.Sgd.Step(w.View, g.View, v.View, s);
+            d.Synchronize();
+        });
+        return seconds[0] / launches * 1e6;
+    }
+
     public static List<KernelRow> Run(ComputeDevice d, int rounds)
     {
         var rows = new List<KernelRow>();

@@ -7,7 +7,7 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|training|inference|server] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|inference|server] [--out FILE]
 //       [--requests 500] [--clients 8]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -40,16 +40,21 @@ if (only is "all" or "kernels" && d.Type == ILGPU.Runtime.AcceleratorType.CPU)
     foreach (var r in KernelBench.Run(d, rounds))
         Line($"| {r.Kernel} | {r.Variant} | {r.Milliseconds:F2} | {r.Gflops:F2} | {100 * r.Gflops / peak:F0}% |");
 }
+if (only is "all" or "kernels" or "launch")
+{
+    Line();
+    Line($"- one kernel launch (an SGD step over 16 floats, 2,000 launches, then one wait): {KernelBench.LaunchMicroseconds(d, rounds):F1} µs median");
+}
 if (only is "all" or "training")
 {
     Line();
-    Line("| model | batch | Solver images/s | PyTorch images/s | ratio | device memory planned | device allocations in timed steps | PyTorch peak RSS |");
-    Line("|---|---:|---:|---:|---:|---:|---:|---:|");
+    Line("| model | batch | Solver images/s | PyTorch images/s | ratio | device memory planned | device allocations in timed steps | launches per step | PyTorch peak RSS |");
+    Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var config in new[] { "configs/model3.json", "configs/model4.json" })
     {
         var r = TrainingBench.Run(d, config, rounds, steps, python, Console.Error);
         string torch = r.TorchImages is { } t ? $"{t:F0}" : "-", ratio = r.TorchImages is { } t2 ? $"{r.Images / t2:F3}x" : "-";
-        Line($"| {r.Model} | {r.Batch} | {r.Images:F0} | {torch} | {ratio} | {r.DeviceBytes / 1048576.0:F1} MiB | {r.StepAllocations} | {(r.TorchPeakMib is { } m ? $"{m:F0} MiB" : "-")} |");
+        Line($"| {r.Model} | {r.Batch} | {r.Images:F0} | {torch} | {ratio} | {r.DeviceBytes / 1048576.0:F1} MiB | {r.StepAllocations} | {r.LaunchesPerStep:F0} | {(r.TorchPeakMib is { } m ? $"{m:F0} MiB" : "-")} |");
     }
 }
 if (only is "all" or "inference")

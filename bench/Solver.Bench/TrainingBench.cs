@@ -7,7 +7,7 @@ using Solver.Trainer;
 
 namespace Solver.Bench;
 
-public sealed record TrainingRow(string Model, int Batch, double Images, double? TorchImages, long DeviceBytes, long StepAllocations, double? TorchPeakMib);
+public sealed record TrainingRow(string Model, int Batch, double Images, double? TorchImages, long DeviceBytes, long StepAllocations, double? TorchPeakMib, double LaunchesPerStep);
 
 /// <summary>
 /// Full training steps (forward, softmax cross-entropy, backward, SGD) of a config's model on synthetic symbol-like
@@ -48,6 +48,9 @@ public static class TrainingBench
         }
 
         for (int i = 0; i < 3; i++) Step(); // compile and warm up
+        long launchesBefore = d.Launches;
+        Step();
+        double launchesPerStep = d.Launches - launchesBefore;
         long allocationsBefore = d.Allocations;
         var ours = new List<double>();
         var torch = new List<double>();
@@ -64,7 +67,7 @@ public static class TrainingBench
             }
         }
         long stepAllocations = d.Allocations - allocationsBefore;
-        return new TrainingRow(config.Name, batch, Measure.Median(ours), torch.Count > 0 ? Measure.Median(torch) : null, deviceBytes, stepAllocations, torchPeak);
+        return new TrainingRow(config.Name, batch, Measure.Median(ours), torch.Count > 0 ? Measure.Median(torch) : null, deviceBytes, stepAllocations, torchPeak, launchesPerStep);
     }
 
     private static (double Images, double PeakMib)? Torch(string python, string configPath, int steps, TextWriter log)

@@ -84,6 +84,22 @@ public sealed class ComputeDevice : IDisposable
 
     public void Synchronize() => Stream.Synchronize();
 
+    private long launches;
+
+    /// <summary>The stream, for a kernel launch or a device-side fill; each use is counted (<see cref="Launches"/>).</summary>
+    internal AcceleratorStream LaunchStream
+    {
+        get
+        {
+            launches++;
+            return Stream;
+        }
+    }
+
+    /// <summary>Kernel launches and device-side fills so far: what a training step costs in launches, which bound
+    /// small models on a GPU.</summary>
+    public long Launches => launches;
+
     /// <summary>
     /// The production CPU shape: two threads per warp, one warp per multiprocessor, one multiprocessor per core,
     /// in parallel mode. Coarse threads make group and warp size irrelevant to speed; few simulated threads keep overhead low.

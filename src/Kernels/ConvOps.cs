@@ -92,9 +92,9 @@ public sealed class ConvOps
         Check(ws, g);
         var packed = ws.ForwardWeights.View;
         var chunks = Chunks(packed.Length);
-        packWeights(device.Stream, chunks.ThreadCount, w, packed, g, 0, chunks);
+        packWeights(device.LaunchStream, chunks.ThreadCount, w, packed, g, 0, chunks);
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4);
-        forward(device.Stream, grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0, relu ? 1 : 0);
+        forward(device.LaunchStream, grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0, relu ? 1 : 0);
     }
 
     public void BackwardInput(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, ConvGeometry g, ConvWorkspace ws)
@@ -104,17 +104,17 @@ public sealed class ConvOps
         if (!g.HasPaddedInputGradient)
         {
             var strided = TileGrid.For(device.WorkShape, g.N * g.Cin, g.H, g.W);
-            backwardInputStrided(device.Stream, strided.ThreadCount, dy, w, dx, g, strided);
+            backwardInputStrided(device.LaunchStream, strided.ThreadCount, dy, w, dx, g, strided);
             return;
         }
         var packed = ws.InputGradientWeights.View;
         var chunks = Chunks(packed.Length);
-        packWeights(device.Stream, chunks.ThreadCount, w, packed, g, 1, chunks);
+        packWeights(device.LaunchStream, chunks.ThreadCount, w, packed, g, 1, chunks);
         var planes = Chunks(g.N * g.Cout);
         var padded = ws.PaddedOutputGradient.View;
-        padOutputGradient(device.Stream, planes.ThreadCount, dy, padded, g, planes);
+        padOutputGradient(device.LaunchStream, planes.ThreadCount, dy, padded, g, planes);
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cin + 3) / 4), g.H, (g.W + 3) / 4);
-        backwardInput(device.Stream, grid.ThreadCount, padded, packed, dx, g, grid);
+        backwardInput(device.LaunchStream, grid.ThreadCount, padded, packed, dx, g, grid);
     }
 
     public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ConvGeometry g, ConvWorkspace ws)
@@ -123,14 +123,14 @@ public sealed class ConvOps
         int blocks = (g.Cout + 3) / 4, kwBlocks = (g.KW + 3) / 4;
         var packed = ws.OutputGradient.View;
         var chunks = Chunks(g.N * blocks);
-        packOutputGradient(device.Stream, chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, g, chunks);
+        packOutputGradient(device.LaunchStream, chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, g, chunks);
         // Coarse: a kernel row per thread, which keeps even a one-channel first layer on several threads.
         var grid = device.WorkShape == WorkShape.Coarse
             ? TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, kwBlocks)
             : TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, 1);
-        backwardWeights(device.Stream, grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw, g, grid);
+        backwardWeights(device.LaunchStream, grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw, g, grid);
     }
 
     public void BackwardBias(ArrayView<float> dy, ArrayView<float> db, ConvGeometry g) =>
-        backwardBias(device.Stream, g.Cout, dy, db, g);
+        backwardBias(device.LaunchStream, g.Cout, dy, db, g);
 }

@@ -159,9 +159,9 @@ public sealed class GemmOps
         var aq = ws.A.View.SubView(0, Math.Max(1, aLength));
         var bq = ws.B.View.SubView(0, Math.Max(1, bLength));
         var chunks = ChunkGrid.For(device.WorkShape, (int)aLength, device.Processors);
-        packA(device.Stream, chunks.ThreadCount, a, aq, g, chunks);
+        packA(device.LaunchStream, chunks.ThreadCount, a, aq, g, chunks);
         chunks = ChunkGrid.For(device.WorkShape, (int)bLength, device.Processors);
-        packB(device.Stream, chunks.ThreadCount, b, bq, g, chunks);
+        packB(device.LaunchStream, chunks.ThreadCount, b, bq, g, chunks);
         TileGrid grid;
         if (device.WorkShape == WorkShape.Coarse)
         {
@@ -170,12 +170,12 @@ public sealed class GemmOps
             grid = TileGrid.Create(1, rowBlocks, colBlocks, 1, (colBlocks + across - 1) / across);
         }
         else grid = TileGrid.Create(1, rowBlocks, colBlocks, 1, 1);
-        gemm(device.Stream, grid.ThreadCount, aq, bq, bias ?? device.Dummy, c, g, grid, bias.HasValue ? 1 : 0);
+        gemm(device.LaunchStream, grid.ThreadCount, aq, bq, bias ?? device.Dummy, c, g, grid, bias.HasValue ? 1 : 0);
     }
 
     public void ColumnSum(ArrayView<float> m, ArrayView<float> sums, int rows, int cols)
     {
         var grid = ChunkGrid.TwoPerCore(device.WorkShape, cols, device.Processors);
-        columnSum(device.Stream, grid.ThreadCount, m, sums, rows, cols, grid);
+        columnSum(device.LaunchStream, grid.ThreadCount, m, sums, rows, cols, grid);
     }
 }
