@@ -60,8 +60,8 @@ public static class KernelBench
                 ("backward-input", "gather, plane per thread (before; kept for strides > 1)", Sync(() => oldInput(d.Stream, inGrid.ThreadCount, y.View, w.View, dx.View, g, inGrid))),
                 ("backward-input", "register-blocked (now)", Sync(() => d.Conv.BackwardInput(y.View, w.View, dx.View, g, ws))),
                 ("backward-weights", "plane per thread (before)", Sync(() => oldWeights(d.Stream, wGrid.ThreadCount, x.View, y.View, dw.View, g, wGrid))),
-                ("backward-weights", "register-blocked (now)", Sync(() => d.Conv.BackwardWeights(x.View, y.View, dw.View, g, ws))),
-                ("backward-weights", "register-blocked, dy 85% zero as behind ReLU and pool (now)", Sync(() => d.Conv.BackwardWeights(x.View, sparse.View, dw.View, g, ws))),
+                ("backward-weights", "register-blocked (now)", Sync(() => d.Conv.BackwardWeights(x.View, y.View, dw.View, null, g, ws))),
+                ("backward-weights", "register-blocked, dy 85% zero as behind ReLU and pool (now)", Sync(() => d.Conv.BackwardWeights(x.View, sparse.View, dw.View, null, g, ws))),
             };
             var med = Measure.Interleaved(rounds, runs.Select(r => r.Item3).ToArray());
             for (int i = 0; i < runs.Length; i++)

@@ -54,11 +54,10 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int> forward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid> backwardInput;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid> backwardInputStrided;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ConvGeometry, TileGrid> backwardWeights;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry> backwardBias;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int> backwardWeights;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid> packWeights;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid> packOutputGradient;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, ChunkGrid> padOutputGradient;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> inputGradientOperands;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -67,10 +66,9 @@ public sealed class ConvOps
         forward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int>(ConvKernels.Forward);
         backwardInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInput);
         backwardInputStrided = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInputStrided);
-        backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardWeights);
-        backwardBias = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry>(ConvKernels.BackwardBias);
+        backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(ConvKernels.BackwardWeights);
         packWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid>(ConvPacking.Weights);
-        padOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, ChunkGrid>(ConvPacking.PaddedOutputGradient);
+        inputGradientOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.InputGradientOperands);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
@@ -108,16 +106,15 @@ public sealed class ConvOps
             return;
         }
         var packed = ws.InputGradientWeights.View;
-        var chunks = Chunks(packed.Length);
-        packWeights(device.LaunchStream, chunks.ThreadCount, w, packed, g, 1, chunks);
-        var planes = Chunks(g.N * g.Cout);
         var padded = ws.PaddedOutputGradient.View;
-        padOutputGradient(device.LaunchStream, planes.ThreadCount, dy, padded, g, planes);
+        var items = Chunks(packed.Length + (long)g.N * g.Cout);
+        inputGradientOperands(device.LaunchStream, items.ThreadCount, w, packed, dy, padded, g, (int)packed.Length, items);
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cin + 3) / 4), g.H, (g.W + 3) / 4);
         backwardInput(device.LaunchStream, grid.ThreadCount, padded, packed, dx, g, grid);
     }
 
-    public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ConvGeometry g, ConvWorkspace ws)
+    /// <summary>dw, and db (the bias gradient, when given) in the same launch.</summary>
+    public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ArrayView<float>? db, ConvGeometry g, ConvWorkspace ws)
     {
         Check(ws, g);
         int blocks = (g.Cout + 3) / 4, kwBlocks = (g.KW + 3) / 4;
@@ -128,9 +125,7 @@ public sealed class ConvOps
         var grid = device.WorkShape == WorkShape.Coarse
             ? TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, kwBlocks)
             : TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, 1);
-        backwardWeights(device.LaunchStream, grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw, g, grid);
+        backwardWeights(device.LaunchStream, grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw,
+            db ?? device.Dummy, g, grid, db.HasValue ? 1 : 0);
     }
-
-    public void BackwardBias(ArrayView<float> dy, ArrayView<float> db, ConvGeometry g) =>
-        backwardBias(device.LaunchStream, g.Cout, dy, db, g);
 }

@@ -18,17 +18,19 @@ public static class ConvPacking
     public static void Weights(Index1D thread, ArrayView<float> w, ArrayView<Quad> wq, ConvGeometry g, int acrossInputs, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
+        for (int q = grid.Start(thread); q < grid.End(thread); q++) WeightQuad(w, wq, g, acrossInputs, q);
+    }
+
+    private static void WeightQuad(ArrayView<float> w, ArrayView<Quad> wq, ConvGeometry g, int acrossInputs, int q)
+    {
         int taps = g.KH * g.KW, blocks = ((acrossInputs != 0 ? g.Cin : g.Cout) + 3) / 4;
-        for (int q = grid.Start(thread); q < grid.End(thread); q++)
-        {
-            int cb = q % blocks, rest = q / blocks;
-            int t = rest % taps, other = rest / taps;
-            int c0 = cb * 4;
-            // w[co, ci, t]: consecutive input channels are taps apart, consecutive output channels Cin * taps.
-            wq[q] = acrossInputs != 0
-                ? Quad.Gather(w, (other * g.Cin + c0) * taps + taps - 1 - t, taps, g.Cin - c0)
-                : Quad.Gather(w, (c0 * g.Cin + other) * taps + t, g.Cin * taps, g.Cout - c0);
-        }
+        int cb = q % blocks, rest = q / blocks;
+        int t = rest % taps, other = rest / taps;
+        int c0 = cb * 4;
+        // w[co, ci, t]: consecutive input channels are taps apart, consecutive output channels Cin * taps.
+        wq[q] = acrossInputs != 0
+            ? Quad.Gather(w, (other * g.Cin + c0) * taps + taps - 1 - t, taps, g.Cin - c0)
+            : Quad.Gather(w, (c0 * g.Cin + other) * taps + t, g.Cin * taps, g.Cout - c0);
     }
 
     /// <summary>
@@ -70,23 +72,33 @@ public static class ConvPacking
     }
 
     /// <summary>
-    /// dyp[plane, KH-1-Pad + oh, KW-1-Pad + ow] = dy[plane, oh, ow] for the planes (n, co) of the batch, into the
-    /// workspace's padded planes (<see cref="ConvGeometry.PaddedHeight"/> x <see cref="ConvGeometry.PaddedWidth"/>), whose
-    /// borders were zeroed once when it was made. Tiles: chunks of planes.
+    /// Both operands of the input gradient in one launch. Items below <paramref name="weightQuads"/> are the flipped
+    /// kernel's Quads (<see cref="Weights"/> across inputs); the rest are the planes (n, co) of dy, each copied into the
+    /// interior of the workspace's padded plane (<see cref="ConvGeometry.PaddedHeight"/> x
+    /// <see cref="ConvGeometry.PaddedWidth"/>, at KH-1-Pad, KW-1-Pad), whose borders were zeroed once when it was made.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void PaddedOutputGradient(Index1D thread, ArrayView<float> dy, ArrayView<float> padded, ConvGeometry g, ChunkGrid grid)
+    public static unsafe void InputGradientOperands(Index1D thread, ArrayView<float> w, ArrayView<Quad> wq, ArrayView<float> dy,
+        ArrayView<float> padded, ConvGeometry g, int weightQuads, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         int ph = g.PaddedHeight, pw = g.PaddedWidth, top = g.KH - 1 - g.Pad, left = g.KW - 1 - g.Pad;
         fixed (float* src = &dy[0])
         fixed (float* dst = &padded[0])
-        for (int plane = grid.Start(thread); plane < grid.End(thread); plane++)
-        for (int oh = 0; oh < g.OH; oh++)
+        for (int q = grid.Start(thread); q < grid.End(thread); q++)
         {
-            float* from = src + (plane * g.OH + oh) * g.OW;
-            float* to = dst + ((plane * ph + top + oh) * pw + left);
-            for (int ow = 0; ow < g.OW; ow++) to[ow] = from[ow];
+            if (q < weightQuads)
+            {
+                WeightQuad(w, wq, g, 1, q);
+                continue;
+            }
+            int plane = q - weightQuads;
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                float* from = src + (plane * g.OH + oh) * g.OW;
+                float* to = dst + ((plane * ph + top + oh) * pw + left);
+                for (int ow = 0; ow < g.OW; ow++) to[ow] = from[ow];
+            }
         }
     }
 }

@@ -12,27 +12,27 @@ namespace Solver.Kernels;
 /// </summary>
 public static class GemmKernels
 {
-    /// <summary>aq[k*MB + rb] = op(A)[4rb..4rb+3, k], zero past row M.</summary>
-    public static void PackA(Index1D thread, ArrayView<float> a, ArrayView<Quad> aq, GemmGeometry g, ChunkGrid grid)
+    /// <summary>
+    /// Both operands in one launch: item q &lt; aLength is aq[q] = op(A)[4rb..4rb+3, k] (q = k*MB + rb, zero past row M),
+    /// the rest bq[q - aLength] = op(B)[k, 4cb..4cb+3] (k*NB + cb, zero past column N).
+    /// </summary>
+    public static void Pack(Index1D thread, ArrayView<float> a, ArrayView<Quad> aq, ArrayView<float> b, ArrayView<Quad> bq,
+        GemmGeometry g, int aLength, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
-        int blocks = (g.M + 3) / 4;
+        int rowBlocks = (g.M + 3) / 4, colBlocks = (g.N + 3) / 4;
         for (int q = grid.Start(thread); q < grid.End(thread); q++)
         {
-            int k = q / blocks, r0 = (q - k * blocks) * 4;
-            aq[q] = Quad.Gather(a, r0 * g.ARow + k * g.ACol, g.ARow, g.M - r0);
-        }
-    }
-
-    /// <summary>bq[k*NB + cb] = op(B)[k, 4cb..4cb+3], zero past column N.</summary>
-    public static void PackB(Index1D thread, ArrayView<float> b, ArrayView<Quad> bq, GemmGeometry g, ChunkGrid grid)
-    {
-        if (thread >= grid.ThreadCount) return;
-        int blocks = (g.N + 3) / 4;
-        for (int q = grid.Start(thread); q < grid.End(thread); q++)
-        {
-            int k = q / blocks, c0 = (q - k * blocks) * 4;
-            bq[q] = Quad.Gather(b, k * g.BRow + c0 * g.BCol, g.BCol, g.N - c0);
+            if (q < aLength)
+            {
+                int k = q / rowBlocks, r0 = (q - k * rowBlocks) * 4;
+                aq[q] = Quad.Gather(a, r0 * g.ARow + k * g.ACol, g.ARow, g.M - r0);
+            }
+            else
+            {
+                int qb = q - aLength, k = qb / colBlocks, c0 = (qb - k * colBlocks) * 4;
+                bq[qb] = Quad.Gather(b, k * g.BRow + c0 * g.BCol, g.BCol, g.N - c0);
+            }
         }
     }
 
@@ -135,7 +135,7 @@ public sealed class GemmOps
 {
     private readonly ComputeDevice device;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int> gemm;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, GemmGeometry, ChunkGrid> packA, packB;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, GemmGeometry, int, ChunkGrid> pack;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid> columnSum;
 
     internal GemmOps(ComputeDevice device)
@@ -143,8 +143,7 @@ public sealed class GemmOps
         this.device = device;
         var a = device.Accelerator;
         gemm = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int>(GemmKernels.Gemm);
-        packA = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, GemmGeometry, ChunkGrid>(GemmKernels.PackA);
-        packB = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, GemmGeometry, ChunkGrid>(GemmKernels.PackB);
+        pack = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, GemmGeometry, int, ChunkGrid>(GemmKernels.Pack);
         columnSum = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid>(GemmKernels.ColumnSum);
     }
 
@@ -158,10 +157,8 @@ public sealed class GemmOps
         if (aLength > ws.ACapacity || bLength > ws.BCapacity) throw new ArgumentException($"GEMM {g.M}x{g.N}x{g.K} exceeds its workspace");
         var aq = ws.A.View.SubView(0, Math.Max(1, aLength));
         var bq = ws.B.View.SubView(0, Math.Max(1, bLength));
-        var chunks = ChunkGrid.For(device.WorkShape, (int)aLength, device.Processors);
-        packA(device.LaunchStream, chunks.ThreadCount, a, aq, g, chunks);
-        chunks = ChunkGrid.For(device.WorkShape, (int)bLength, device.Processors);
-        packB(device.LaunchStream, chunks.ThreadCount, b, bq, g, chunks);
+        var chunks = ChunkGrid.For(device.WorkShape, (int)(aLength + bLength), device.Processors);
+        pack(device.LaunchStream, chunks.ThreadCount, a, aq, b, bq, g, (int)aLength, chunks);
         TileGrid grid;
         if (device.WorkShape == WorkShape.Coarse)
         {

@@ -70,8 +70,7 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     public override Tensor? Backward(Tensor dy, int n)
     {
         var g = Geometry(n);
-        Device.Conv.BackwardWeights(input.View, dy.View, weight.Grad.View, g, workspace);
-        if (biasParam is not null) Device.Conv.BackwardBias(dy.View, biasParam.Grad.View, g);
+        Device.Conv.BackwardWeights(input.View, dy.View, weight.Grad.View, biasParam?.Grad.View, g, workspace);
         if (!ComputeInputGradient) return null;
         Device.Conv.BackwardInput(dy.View, weight.Value.View, inputGrad.View, g, workspace);
         return inputGrad;

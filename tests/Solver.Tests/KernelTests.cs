@@ -66,8 +66,7 @@ public class KernelTests
 
             var (rdx, rdw, rdb) = Reference.ConvBackward(x, w, dy, g);
             d.Conv.BackwardInput(bdy.View, bw.View, bdx.View, g, ws);
-            d.Conv.BackwardWeights(bx.View, bdy.View, bdw.View, g, ws);
-            d.Conv.BackwardBias(bdy.View, bdb.View, g);
+            d.Conv.BackwardWeights(bx.View, bdy.View, bdw.View, bdb.View, g, ws);
             Check.Close(rdx, Down(d, bdx, g.InputLength), what: $"conv dx {c}");
             Check.Close(rdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw {c}");
             Check.Close(rdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"conv db {c}");
@@ -75,11 +74,15 @@ public class KernelTests
             // Mostly-zero output gradients, as behind a ReLU and a max-pool.
             var sparse = dy.Select(v => rng.NextDouble() < 0.8 ? 0f : v).ToArray();
             using var bsparse = Up(d, sparse);
-            var (sdx, sdw, _) = Reference.ConvBackward(x, w, sparse, g);
+            var (sdx, sdw, sdb) = Reference.ConvBackward(x, w, sparse, g);
             d.Conv.BackwardInput(bsparse.View, bw.View, bdx.View, g, ws);
-            d.Conv.BackwardWeights(bx.View, bsparse.View, bdw.View, g, ws);
+            d.Conv.BackwardWeights(bx.View, bsparse.View, bdw.View, bdb.View, g, ws);
             Check.Close(sdx, Down(d, bdx, g.InputLength), what: $"conv dx, sparse dy {c}");
             Check.Close(sdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw, sparse dy {c}");
+            Check.Close(sdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"conv db, sparse dy {c}");
+            // Without a bias the same launch leaves the bias alone.
+            d.Conv.BackwardWeights(bx.View, bdy.View, bdw.View, null, g, ws);
+            Check.Close(sdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"conv db untouched without a bias {c}");
         }
     }
 
