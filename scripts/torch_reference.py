@@ -127,7 +127,7 @@ def main():
         for i in range(0, len(ytr), batch):
             idx = order[i:i + batch]
             out = net(xtr[idx])
-            loss = nn.functional.cross_entropy(out, ytr[idx])
+            loss = nn.functional.cross_entropy(out, ytr[idx], label_smoothing=cfg.get("label_smoothing", 0.0))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

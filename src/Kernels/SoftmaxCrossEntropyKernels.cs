@@ -11,12 +11,13 @@ namespace Solver.Kernels;
 public static class SoftmaxCrossEntropyKernels
 {
     /// <summary>
-    /// For each row r of logits [rows, classes]: loss[r] = -log softmax(z)[label], correct[r] = 1 when the arg-max is the label,
-    /// dz[r] = (softmax(z) - onehot(label)) * weight(label) * gradScale, loss[r] likewise weighted.
+    /// For each row r of logits [rows, classes], with the target q = (1 - smoothing) onehot(label) + smoothing / classes
+    /// (PyTorch's label_smoothing; 0 gives the one-hot target): loss[r] = -sum_j q_j log softmax(z)_j, correct[r] = 1 when
+    /// the arg-max is the label, dz[r] = (softmax(z) - q) * weight(label) * gradScale, loss[r] likewise weighted.
     /// A row whose label is negative is ignored (loss 0, gradient 0). classWeights holds one weight per class, or is empty.
     /// </summary>
     public static void Forward(Index1D thread, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> classWeights,
-        ArrayView<float> dz, ArrayView<float> loss, ArrayView<float> correct, int classes, float gradScale, ChunkGrid grid)
+        ArrayView<float> dz, ArrayView<float> loss, ArrayView<float> correct, int classes, float gradScale, float smoothing, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         for (int r = grid.Start(thread); r < grid.End(thread); r++)
@@ -37,17 +38,26 @@ public static class SoftmaxCrossEntropyKernels
                 float v = logits[row + j];
                 if (v > max) { max = v; best = j; }
             }
-            float sum = 0f;
-            for (int j = 0; j < classes; j++) sum += XMath.Exp(logits[row + j] - max);
+            float sum = 0f, shifted = 0f;
+            for (int j = 0; j < classes; j++)
+            {
+                float v = logits[row + j] - max;
+                sum += XMath.Exp(v);
+                shifted += v;
+            }
             float weight = classWeights.Length > 0 ? classWeights[label] : 1f;
             float logSum = XMath.Log(sum);
-            loss[r] = weight * (logSum - (logits[row + label] - max));
+            // -sum_j q_j log p_j with log p_j = (z_j - max) - logSum.
+            float uniform = smoothing / classes;
+            float nll = logSum - (logits[row + label] - max);
+            loss[r] = weight * ((1f - smoothing) * nll + uniform * (classes * logSum - shifted));
             correct[r] = best == label ? 1f : 0f;
             float scale = weight * gradScale;
             for (int j = 0; j < classes; j++)
             {
                 float p = XMath.Exp(logits[row + j] - max - logSum);
-                dz[row + j] = (j == label ? p - 1f : p) * scale;
+                float q = j == label ? 1f - smoothing + uniform : uniform;
+                dz[row + j] = (p - q) * scale;
             }
         }
     }
@@ -66,27 +76,28 @@ public static class SoftmaxCrossEntropyKernels
 public sealed class SoftmaxCrossEntropyOps
 {
     private readonly ComputeDevice device;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, ChunkGrid> forward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, ChunkGrid> forward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> reduce;
 
     internal SoftmaxCrossEntropyOps(ComputeDevice device)
     {
         this.device = device;
-        forward = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, ChunkGrid>(SoftmaxCrossEntropyKernels.Forward);
+        forward = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, ChunkGrid>(SoftmaxCrossEntropyKernels.Forward);
         reduce = device.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(SoftmaxCrossEntropyKernels.Reduce);
     }
 
     /// <summary>
     /// Mean loss over <paramref name="rows"/> and its gradient; stats receives [mean loss, correct count].
-    /// scratchLoss and scratchCorrect hold one float per row.
+    /// scratchLoss and scratchCorrect hold one float per row. <paramref name="labelSmoothing"/> in [0, 1) as PyTorch's.
     /// </summary>
     public void Run(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float>? classWeights, ArrayView<float> dz,
-        ArrayView<float> scratchLoss, ArrayView<float> scratchCorrect, ArrayView<float> stats, int rows, int classes)
+        ArrayView<float> scratchLoss, ArrayView<float> scratchCorrect, ArrayView<float> stats, int rows, int classes,
+        float labelSmoothing = 0f)
     {
         var grid = ChunkGrid.TwoPerCore(device.WorkShape, rows, device.Processors);
         float mean = 1f / Math.Max(rows, 1);
         var weights = classWeights ?? device.Dummy.SubView(0, 0);
-        forward(device.LaunchStream, grid.ThreadCount, logits, labels, weights, dz, scratchLoss, scratchCorrect, classes, mean, grid);
+        forward(device.LaunchStream, grid.ThreadCount, logits, labels, weights, dz, scratchLoss, scratchCorrect, classes, mean, labelSmoothing, grid);
         reduce(device.LaunchStream, 1, scratchLoss, scratchCorrect, stats, rows, mean);
     }
 }

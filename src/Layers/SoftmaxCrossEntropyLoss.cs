@@ -16,10 +16,13 @@ public sealed class SoftmaxCrossEntropyLoss : IDisposable
     private readonly MemoryBuffer1D<float, Stride1D.Dense>? classWeights;
     private readonly float[] statsHost = new float[2];
 
-    public SoftmaxCrossEntropyLoss(ComputeDevice device, int batchCapacity, int classes, float[]? classWeights = null)
+    public SoftmaxCrossEntropyLoss(ComputeDevice device, int batchCapacity, int classes, float[]? classWeights = null,
+        float labelSmoothing = 0f)
     {
+        if (!(labelSmoothing >= 0f && labelSmoothing < 1f)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), "label smoothing must be in [0, 1)");
         this.device = device;
         Classes = classes;
+        LabelSmoothing = labelSmoothing;
         labels = device.AllocateInt(batchCapacity);
         scratchLoss = device.Allocate(batchCapacity);
         scratchCorrect = device.Allocate(batchCapacity);
@@ -35,6 +38,9 @@ public sealed class SoftmaxCrossEntropyLoss : IDisposable
 
     public int Classes { get; }
 
+    /// <summary>The share of the target spread evenly over all classes (PyTorch's label_smoothing).</summary>
+    public float LabelSmoothing { get; }
+
     /// <summary>dL/dlogits of the last <see cref="Compute"/>.</summary>
     public Tensor LogitsGrad { get; }
 
@@ -43,7 +49,7 @@ public sealed class SoftmaxCrossEntropyLoss : IDisposable
     /// <summary>Queues the loss and its gradient for the first n rows; read them with <see cref="ReadStats"/>.</summary>
     public void Compute(Tensor logits, int n) =>
         device.SoftmaxCrossEntropy.Run(logits.View, labels.View, classWeights?.View, LogitsGrad.View,
-            scratchLoss.View, scratchCorrect.View, stats.View, n, Classes);
+            scratchLoss.View, scratchCorrect.View, stats.View, n, Classes, LabelSmoothing);
 
     /// <summary>Waits for the device and returns (mean loss, correct predictions) of the last batch.</summary>
     public (float Loss, int Correct) ReadStats()

@@ -23,6 +23,8 @@ public sealed class TrainerConfig
     /// 1 / sqrt(n_c), scaled so that the average weight over the training images is 1.
     /// </summary>
     public string ClassWeights { get; set; } = "none";
+    /// <summary>The share of each training target spread evenly over the classes, as PyTorch's label_smoothing.</summary>
+    public float LabelSmoothing { get; set; }
     /// <summary>Stop when validation accuracy has not improved for this many epochs, and keep the best epoch's weights.</summary>
     public EarlyStoppingConfig? EarlyStopping { get; set; }
 
@@ -85,6 +87,7 @@ public sealed class TrainerConfig
         Require(Epochs is >= 0 and <= 100000, $"epochs must be between 0 and 100000, got {Epochs}");
         Require(Loss == "softmax_cross_entropy", $"loss '{Loss}' is not supported; use softmax_cross_entropy");
         Require(ClassWeights is "none" or "balanced" or "sqrt", $"class_weights '{ClassWeights}' is not supported; use none, balanced or sqrt");
+        Require(LabelSmoothing is >= 0f and < 1f, $"label_smoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(EarlyStopping is null || EarlyStopping.Patience >= 1, "early_stopping.patience must be >= 1");
         Data.Validate(Require);
         Optimizer.Validate(Require);

@@ -76,9 +76,9 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             log($"init: weights from {path}");
         }
         var weights = ClassWeights(split.Train, classes);
-        using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes, weights);
-        // Validation and test losses are plain averages, whatever the training loss weighs.
-        using var plainLoss = weights is not null ? new SoftmaxCrossEntropyLoss(device, batch, classes) : null;
+        using var loss = new SoftmaxCrossEntropyLoss(device, batch, classes, weights, config.LabelSmoothing);
+        // Validation and test losses are plain averages against one-hot targets, whatever the training loss weighs.
+        using var plainLoss = weights is not null || config.LabelSmoothing > 0 ? new SoftmaxCrossEntropyLoss(device, batch, classes) : null;
         var evalLoss = plainLoss ?? loss;
         using var optimizer = config.Optimizer.Create(net.Parameters);
         using var input = Tensor.Zeros(device, [batch, .. config.Model.Input]);

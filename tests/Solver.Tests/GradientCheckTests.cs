@@ -237,14 +237,19 @@ public class GradientCheckTests
     }
 
     [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
-    public void SoftmaxCrossEntropy_gradient(string profile)
+    public void SoftmaxCrossEntropy_gradient(string profile) => SoftmaxCrossEntropyGradient(profile, 0f);
+
+    [Fact]
+    public void SoftmaxCrossEntropy_gradient_with_label_smoothing() => SoftmaxCrossEntropyGradient("cpu-default/coarse", 0.2f);
+
+    private static void SoftmaxCrossEntropyGradient(string profile, float smoothing)
     {
         var d = Devices.Get(profile);
         var rng = new Random(60);
         int rows = 6, classes = 5;
         var z = Check.Random(rng, rows * classes, 3f);
         var labels = Enumerable.Range(0, rows).Select(_ => rng.Next(classes)).ToArray();
-        using var loss = new SoftmaxCrossEntropyLoss(d, rows, classes);
+        using var loss = new SoftmaxCrossEntropyLoss(d, rows, classes, labelSmoothing: smoothing);
         using var logits = Tensor.FromArray(d, z, rows, classes);
         loss.SetLabels(labels);
         loss.Compute(logits, rows);

@@ -165,13 +165,13 @@ public class KernelTests
         labels[3] = -1; // ignored row
         var weights = Enumerable.Range(0, classes).Select(_ => (float)(0.5 + rng.NextDouble())).ToArray();
 
-        foreach (var w in new[] { null, weights })
+        foreach (var (w, smoothing) in new[] { (null, 0f), (weights, 0f), (null, 0.1f), (weights, 0.25f) })
         {
-            var (rl, rc, rg) = Reference.SoftmaxCrossEntropy(z, labels, classes, w);
+            var (rl, rc, rg) = Reference.SoftmaxCrossEntropy(z, labels, classes, w, smoothing);
             using var bz = Up(d, z); using var lab = d.AllocateInt(rows); lab.View.CopyFromCPU(labels);
             using var bw = w is null ? null : Up(d, w);
             using var dz = d.Allocate(rows * classes); using var sl = d.Allocate(rows); using var sc = d.Allocate(rows); using var stats = d.Allocate(2);
-            d.SoftmaxCrossEntropy.Run(bz.View, lab.View, bw?.View, dz.View, sl.View, sc.View, stats.View, rows, classes);
+            d.SoftmaxCrossEntropy.Run(bz.View, lab.View, bw?.View, dz.View, sl.View, sc.View, stats.View, rows, classes, smoothing);
             var s = Down(d, stats, 2);
             Assert.True(float.IsFinite(s[0]));
             Assert.Equal(rl.Sum() / rows, s[0], 4);

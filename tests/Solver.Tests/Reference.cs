@@ -99,7 +99,8 @@ public static class Reference
     }
 
     /// <summary>Returns (per-row loss, per-row correct, gradient of the mean loss).</summary>
-    public static (double[] loss, int[] correct, float[] grad) SoftmaxCrossEntropy(float[] z, int[] labels, int classes, float[]? weights = null)
+    public static (double[] loss, int[] correct, float[] grad) SoftmaxCrossEntropy(float[] z, int[] labels, int classes, float[]? weights = null,
+        double smoothing = 0)
     {
         int rows = labels.Length;
         var loss = new double[rows];
@@ -112,10 +113,12 @@ public static class Reference
             double max = row.Max();
             double sum = row.Sum(v => Math.Exp(v - max));
             double wgt = weights?[labels[r]] ?? 1.0;
-            loss[r] = wgt * (Math.Log(sum) - (row[labels[r]] - max));
+            // The target spreads `smoothing` evenly over the classes; the rest stays on the label.
+            double Target(int j) => (j == labels[r] ? 1 - smoothing : 0) + smoothing / classes;
+            for (int j = 0; j < classes; j++) loss[r] -= wgt * Target(j) * (row[j] - max - Math.Log(sum));
             correct[r] = Array.IndexOf(row, max) == labels[r] ? 1 : 0;
             for (int j = 0; j < classes; j++)
-                grad[r * classes + j] = (float)((Math.Exp(row[j] - max) / sum - (j == labels[r] ? 1 : 0)) * wgt / rows);
+                grad[r * classes + j] = (float)((Math.Exp(row[j] - max) / sum - Target(j)) * wgt / rows);
         }
         return (loss, correct, grad);
     }

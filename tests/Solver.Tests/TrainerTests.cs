@@ -164,6 +164,7 @@ public sealed class TrainerTests : IDisposable
     [InlineData("LAYER:{ \"type\": \"maxpool2d\", \"kernel\": 3 }, { \"type\": \"flatten\" }, { \"type\": \"linear\", \"in_features\": 9, \"out_features\": 5 }", "expected input [9], got [196]")]
     [InlineData("DATA:does/not/exist", "data path not found")]
     [InlineData("BATCH:-4", "batch_size")]
+    [InlineData("BATCH:16, \"label_smoothing\": 1.0", "label_smoothing must be at least 0 and below 1")]
     [InlineData("OPT:{ \"type\": \"rmsprop\" }", "use sgd, adam or adamw")]
     [InlineData("OPT:{ \"type\": \"adam\", \"momentum\": 0.9 }", "adam uses betas")]
     [InlineData("OPT:{ \"type\": \"adam\", \"betas\": [0.9] }", "optimizer.betas")]
@@ -277,6 +278,29 @@ public sealed class TrainerTests : IDisposable
             Assert.Equal(t.Data, resumed[name].Data);
             Assert.Equal(t.Data, interrupted[name].Data);
         }
+    }
+
+    [Fact]
+    public void Label_smoothing_keeps_the_training_loss_above_the_targets_entropy()
+    {
+        var data = TinyData.WriteFolder(Path.Combine(dir, "data"), perClass: 20, seed: 5);
+        var dataset = Dataset.Load(TrainerCli.LoadConfig(TinyData.Config(dir, data), null, null, null).Data.Paths, TinyData.Classes, Cache);
+        using var device = ComputeDevice.Create(AcceleratorChoice.Cpu);
+        List<EpochMetrics> Train(string extra, string name)
+        {
+            var config = TrainerCli.LoadConfig(TinyData.Config(dir, data, epochs: 20, extra: extra), null, null, null);
+            var split = Splitter.Split(dataset, config.Data.Split, 0);
+            return new TrainingSession(config, dataset, split, device, Path.Combine(dir, name), _ => { }).Run(false, CancellationToken.None).History.ToList();
+        }
+        var plain = Train("", "plain");
+        var smooth = Train(", \"label_smoothing\": 0.3", "smooth");
+        // 30% of the target spread over three classes: q = (0.8, 0.1, 0.1), whose entropy 0.639 is the least the
+        // smoothed loss can reach; the plain loss falls below it on the same data.
+        double entropy = -(0.8 * Math.Log(0.8) + 0.2 * Math.Log(0.1));
+        Assert.True(plain[^1].TrainLoss < entropy, $"plain train loss {plain[^1].TrainLoss}");
+        Assert.All(smooth, h => Assert.True(h.TrainLoss > entropy, $"smoothed train loss {h.TrainLoss}"));
+        Assert.True(smooth[^1].TrainLoss < smooth[0].TrainLoss - 0.3, "the smoothed loss did not fall");
+        Assert.True(smooth[^1].TrainAccuracy > 0.9, $"train accuracy {smooth[^1].TrainAccuracy}");
     }
 
     [Fact]
