@@ -37,6 +37,20 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void Arcs_that_touch_join_more_readily_than_arcs_apart()
+    {
+        // An x drawn as two arcs back to back, each read on its own as "2" (0.50) and "x" (0.54): ln .50 + ln .54 = -1.31.
+        // Touching, the join costs TouchingJoinCost: ln .95 - 0.5 = -0.55, so one x. A gap of a tenth of the height or
+        // more costs the full JoinCost: ln .95 - 1.5 = -1.55, so "2x" stays.
+        SegmentedSymbol[] touching = [Bar(10, 10, 6, 20), Bar(16, 10, 6, 20)];
+        var read = new[] { P("2", 0.50), P("x", 0.54) };
+        Assert.Equal(["x"], ReadingSearch.Interpretations(touching, read, MaskWidth, Joined(P("x", 0.95)))[0].Labels);
+        Assert.Equal(["2", "x"], ReadingSearch.Interpretations(Arcs, read, MaskWidth, Joined(P("x", 0.95)))[0].Labels);
+        Assert.Equal(ReadingSearch.TouchingJoinCost, ReadingSearch.JoinCostFor(touching[0].Box, touching[1].Box));
+        Assert.Equal(ReadingSearch.JoinCost, ReadingSearch.JoinCostFor(Arcs[0].Box, Arcs[1].Box));
+    }
+
+    [Fact]
     public void Confident_parts_stay_apart()
     {
         var best = ReadingSearch.Interpretations(Arcs, [P("1", 0.97), P("1", 0.97)], MaskWidth, Joined(P("times", 0.9)))[0];
