@@ -141,12 +141,23 @@ public class ReadingSearchTests
         Assert.Equal(solutions.Split(','), s.Solutions.Order());
     }
 
+    [Fact]
+    public void An_equals_sign_is_never_an_exponent()
+    {
+        // After a small x written low, the '=' can sit high enough to look raised.
+        string[] labels = ["x", "2", "-", "x", "=", "0"];
+        var tokens = TokenBuilder.Build(labels, [false, true, false, false, true, false]);
+        Assert.Equal(["0", "1"], EquationSolver.Solve(Parser.Parse(tokens, "symbol")).Solutions.Order());
+    }
+
     [Theory]
     [InlineData("7 z + 3 = 5 2", "z z + 3 = 5 2", ReadingSearch.AdjacentLettersPenalty)]      // 7z read as zz
     [InlineData("9 z + 1 1 = 6", "9 z + 1 z = 6", ReadingSearch.UnitCoefficientPenalty)]      // 11 read as 1z
     [InlineData("x ^2 - 9 x = 0", "2 0 ^2 - 9 x = 0", ReadingSearch.NumericPowerPenalty)]     // x read as 20, raised 2 on a number
     [InlineData("x ^2 + 6 x + 8 = 0", "x ^1 + 6 x + 8 = 0", ReadingSearch.UnitExponentPenalty)] // a raised 2 read as 1
     [InlineData("2 ^1 ^0 = y", "2 ^1 ^1 = y", 0.0)]                                            // 2^10 is no unit exponent
+    [InlineData("x ^2 + 8 x = 0", "x ^7 + 8 x = 0", ReadingSearch.HighExponentPenalty)]       // a raised 2 read as 7
+    [InlineData("7 z + 5 = 5 4", "z 7 + 5 = 5 4", ReadingSearch.HighExponentPenalty)]         // 7z read as z7, that is z^7
     public void Readings_people_do_not_write_cost_more(string likely, string unlikely, double penalty)
     {
         static (string[] Labels, bool[] Raised) Parse(string text)

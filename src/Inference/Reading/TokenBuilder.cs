@@ -18,12 +18,20 @@ public static class TokenBuilder
     };
 
     /// <summary>
-    /// A single digit written right after a letter is its exponent even when it was not written raised enough to be
-    /// seen as one: nobody writes x2 for 2x, while x² with a low 2 is common in handwriting.
+    /// Which symbols are exponents, from what the geometry saw and the labels. A single digit written right after a
+    /// letter is its exponent even when it was not written raised enough to be seen as one: nobody writes x2 for 2x,
+    /// while x² with a low 2 is common in handwriting. An '=' is never an exponent, however high it sits (after a small,
+    /// low x it can look raised).
     /// </summary>
-    private static IReadOnlyList<bool> ExponentsAfterLetters(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript)
+    public static IReadOnlyList<bool> Exponents(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript)
     {
         bool[]? raised = null;
+        for (int i = 0; i < labels.Count; i++)
+            if (labels[i] == "=" && superscript[i])
+            {
+                raised ??= [.. superscript];
+                raised[i] = false;
+            }
         for (int i = 1; i < labels.Count; i++)
         {
             bool letterBefore = labels[i - 1].Length == 1 && char.IsLetter(labels[i - 1][0]) && !superscript[i - 1];
@@ -40,7 +48,7 @@ public static class TokenBuilder
 
     public static List<Token> Build(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript)
     {
-        superscript = ExponentsAfterLetters(labels, superscript);
+        superscript = Exponents(labels, superscript);
         var tokens = new List<Token>();
         bool inExponent = false;
         for (int i = 0; i < labels.Count; i++)
