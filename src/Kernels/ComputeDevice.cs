@@ -111,7 +111,7 @@ public sealed class ComputeDevice : IDisposable
     {
         if (choice == AcceleratorChoice.Cpu) return CreateCpu(ProductionCpuDevice, WorkShape.Coarse, "cpu");
 
-        var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms().WithKernelIntrinsics());
+        var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms());
         try
         {
             if (choice is AcceleratorChoice.Auto or AcceleratorChoice.Cuda)
@@ -140,7 +140,7 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>Returns the first CUDA or OpenCL device ILGPU can open, or null. Used by tests to run where one exists.</summary>
     public static ComputeDevice? TryCreateGpu(AcceleratorChoice kind, WorkShape shape)
     {
-        var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms().WithKernelIntrinsics());
+        var context = Context.Create(builder => builder.Cuda().OpenCL().EnableAlgorithms());
         var devices = new List<Device>();
         if (kind == AcceleratorChoice.Cuda) foreach (var d in context.GetCudaDevices()) devices.Add(d);
         else foreach (var d in context.GetCLDevices()) devices.Add(d);
@@ -153,7 +153,7 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>A CPU accelerator of the given simulated shape, e.g. <c>CPUDevice.Default</c> or a warp-32 GPU look-alike.</summary>
     public static ComputeDevice CreateCpu(CPUDevice cpu, WorkShape shape, string name)
     {
-        var context = Context.Create(builder => builder.CPU(cpu).EnableAlgorithms().WithKernelIntrinsics());
+        var context = Context.Create(builder => builder.CPU(cpu).EnableAlgorithms());
         var accelerator = cpu.CreateCPUAccelerator(context, CPUAcceleratorMode.Parallel);
         return new ComputeDevice(context, accelerator, shape, name);
     }

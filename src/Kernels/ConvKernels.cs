@@ -88,10 +88,10 @@ public static class ConvKernels
                             float x3 = xr[kw + 3];
                             var q = Quad.At(wp);
                             wp += wStep;
-                            a00 = Fma.Mad(q.A, x0, a00); a01 = Fma.Mad(q.A, x1, a01); a02 = Fma.Mad(q.A, x2, a02); a03 = Fma.Mad(q.A, x3, a03);
-                            a10 = Fma.Mad(q.B, x0, a10); a11 = Fma.Mad(q.B, x1, a11); a12 = Fma.Mad(q.B, x2, a12); a13 = Fma.Mad(q.B, x3, a13);
-                            a20 = Fma.Mad(q.C, x0, a20); a21 = Fma.Mad(q.C, x1, a21); a22 = Fma.Mad(q.C, x2, a22); a23 = Fma.Mad(q.C, x3, a23);
-                            a30 = Fma.Mad(q.D, x0, a30); a31 = Fma.Mad(q.D, x1, a31); a32 = Fma.Mad(q.D, x2, a32); a33 = Fma.Mad(q.D, x3, a33);
+                            a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
+                            a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
+                            a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
+                            a30 += q.D * x0; a31 += q.D * x1; a32 += q.D * x2; a33 += q.D * x3;
                             x0 = x1; x1 = x2; x2 = x3;
                         }
                     }
@@ -123,10 +123,10 @@ public static class ConvKernels
                     float x2 = Pixel(x, xPlane, ih0 + kh, iw0 + 2 * s + kw, g.H, g.W);
                     float x3 = Pixel(x, xPlane, ih0 + kh, iw0 + 3 * s + kw, g.H, g.W);
                     var q = Quad.At(wq + (wAt + kw * blocks) * 4);
-                    a00 = Fma.Mad(q.A, x0, a00); a01 = Fma.Mad(q.A, x1, a01); a02 = Fma.Mad(q.A, x2, a02); a03 = Fma.Mad(q.A, x3, a03);
-                    a10 = Fma.Mad(q.B, x0, a10); a11 = Fma.Mad(q.B, x1, a11); a12 = Fma.Mad(q.B, x2, a12); a13 = Fma.Mad(q.B, x3, a13);
-                    a20 = Fma.Mad(q.C, x0, a20); a21 = Fma.Mad(q.C, x1, a21); a22 = Fma.Mad(q.C, x2, a22); a23 = Fma.Mad(q.C, x3, a23);
-                    a30 = Fma.Mad(q.D, x0, a30); a31 = Fma.Mad(q.D, x1, a31); a32 = Fma.Mad(q.D, x2, a32); a33 = Fma.Mad(q.D, x3, a33);
+                    a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
+                    a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
+                    a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
+                    a30 += q.D * x0; a31 += q.D * x1; a32 += q.D * x2; a33 += q.D * x3;
                 }
             }
         }
@@ -186,10 +186,10 @@ public static class ConvKernels
                         float d3 = r[kw + 3];
                         var q = Quad.At(wp);
                         wp += wStep;
-                        a00 = Fma.Mad(q.A, d0, a00); a01 = Fma.Mad(q.A, d1, a01); a02 = Fma.Mad(q.A, d2, a02); a03 = Fma.Mad(q.A, d3, a03);
-                        a10 = Fma.Mad(q.B, d0, a10); a11 = Fma.Mad(q.B, d1, a11); a12 = Fma.Mad(q.B, d2, a12); a13 = Fma.Mad(q.B, d3, a13);
-                        a20 = Fma.Mad(q.C, d0, a20); a21 = Fma.Mad(q.C, d1, a21); a22 = Fma.Mad(q.C, d2, a22); a23 = Fma.Mad(q.C, d3, a23);
-                        a30 = Fma.Mad(q.D, d0, a30); a31 = Fma.Mad(q.D, d1, a31); a32 = Fma.Mad(q.D, d2, a32); a33 = Fma.Mad(q.D, d3, a33);
+                        a00 += q.A * d0; a01 += q.A * d1; a02 += q.A * d2; a03 += q.A * d3;
+                        a10 += q.B * d0; a11 += q.B * d1; a12 += q.B * d2; a13 += q.B * d3;
+                        a20 += q.C * d0; a21 += q.C * d1; a22 += q.C * d2; a23 += q.C * d3;
+                        a30 += q.D * d0; a31 += q.D * d1; a32 += q.D * d2; a33 += q.D * d3;
                         d0 = d1; d1 = d2; d2 = d3;
                     }
                 }
@@ -310,10 +310,10 @@ public static class ConvKernels
                             x3 = kw0 + 3 < g.KW ? Pixel(xBase, xPlane, ih, iw + 3, g.H, g.W) : 0f;
                         }
                         var d = Quad.At(dp);
-                        a00 = Fma.Mad(d.A, x0, a00); a01 = Fma.Mad(d.A, x1, a01); a02 = Fma.Mad(d.A, x2, a02); a03 = Fma.Mad(d.A, x3, a03);
-                        a10 = Fma.Mad(d.B, x0, a10); a11 = Fma.Mad(d.B, x1, a11); a12 = Fma.Mad(d.B, x2, a12); a13 = Fma.Mad(d.B, x3, a13);
-                        a20 = Fma.Mad(d.C, x0, a20); a21 = Fma.Mad(d.C, x1, a21); a22 = Fma.Mad(d.C, x2, a22); a23 = Fma.Mad(d.C, x3, a23);
-                        a30 = Fma.Mad(d.D, x0, a30); a31 = Fma.Mad(d.D, x1, a31); a32 = Fma.Mad(d.D, x2, a32); a33 = Fma.Mad(d.D, x3, a33);
+                        a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
+                        a10 += d.B * x0; a11 += d.B * x1; a12 += d.B * x2; a13 += d.B * x3;
+                        a20 += d.C * x0; a21 += d.C * x1; a22 += d.C * x2; a23 += d.C * x3;
+                        a30 += d.D * x0; a31 += d.D * x1; a32 += d.D * x2; a33 += d.D * x3;
                     }
                 }
                 StoreBlock(dwBase, (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, g.Cin * taps, g.KW - kw0, g.Cout - c0, 0,

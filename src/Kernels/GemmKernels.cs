@@ -60,10 +60,10 @@ public static class GemmKernels
                     var r = Quad.At(ap);
                     var s = Quad.At(bp);
                     ap += aStep; bp += bStep;
-                    a00 = Fma.Mad(r.A, s.A, a00); a01 = Fma.Mad(r.A, s.B, a01); a02 = Fma.Mad(r.A, s.C, a02); a03 = Fma.Mad(r.A, s.D, a03);
-                    a10 = Fma.Mad(r.B, s.A, a10); a11 = Fma.Mad(r.B, s.B, a11); a12 = Fma.Mad(r.B, s.C, a12); a13 = Fma.Mad(r.B, s.D, a13);
-                    a20 = Fma.Mad(r.C, s.A, a20); a21 = Fma.Mad(r.C, s.B, a21); a22 = Fma.Mad(r.C, s.C, a22); a23 = Fma.Mad(r.C, s.D, a23);
-                    a30 = Fma.Mad(r.D, s.A, a30); a31 = Fma.Mad(r.D, s.B, a31); a32 = Fma.Mad(r.D, s.C, a32); a33 = Fma.Mad(r.D, s.D, a33);
+                    a00 += r.A * s.A; a01 += r.A * s.B; a02 += r.A * s.C; a03 += r.A * s.D;
+                    a10 += r.B * s.A; a11 += r.B * s.B; a12 += r.B * s.C; a13 += r.B * s.D;
+                    a20 += r.C * s.A; a21 += r.C * s.B; a22 += r.C * s.C; a23 += r.C * s.D;
+                    a30 += r.D * s.A; a31 += r.D * s.B; a32 += r.D * s.C; a33 += r.D * s.D;
                 }
                 int row = rb * 4, col = cb * 4;
                 StoreRow(c, bias, g, hasBias, row, col, a00, a01, a02, a03);
