@@ -81,6 +81,17 @@ public class SegmentationTests
     }
 
     [Fact]
+    public void A_crossbar_drawn_short_of_its_stem_may_be_a_plus()
+    {
+        var stem = new Box(192, 42, 29, 61);
+        Assert.True(Segmenter.IsCrossbar(new Box(153, 68, 42, 9), stem));   // touching on the left, at mid-height ("-(")
+        Assert.True(Segmenter.IsCrossbar(new Box(223, 70, 40, 8), stem));   // 2 px to the right
+        Assert.False(Segmenter.IsCrossbar(new Box(140, 68, 42, 9), stem));  // a clear gap: a minus before it
+        Assert.False(Segmenter.IsCrossbar(new Box(153, 44, 42, 9), stem));  // at the top: a 7's or a 5's bar
+        Assert.False(Segmenter.IsCrossbar(new Box(150, 60, 42, 30), stem)); // not flat
+    }
+
+    [Fact]
     public void A_blank_image_has_no_symbols()
     {
         var blank = new GrayImage(200, 100, Enumerable.Repeat((byte)250, 20000).ToArray());

@@ -90,14 +90,16 @@ public static class Segmenter
 
     /// <summary>
     /// Neighbours that might be two strokes of one symbol, for the reader to weigh with the recognizer: an x written as
-    /// ")(", a + whose bars do not touch (close, of similar height, on the same level, neither flat), or the bars of an
-    /// '=' drawn offset (both flat, one above the other within about a bar's length).
+    /// ")(", a + whose bars do not touch (close, of similar height, on the same level, neither flat; or a crossbar beside
+    /// its stem, <see cref="IsCrossbar"/>), the bars of an '=' drawn offset (both flat, one above the other within about
+    /// a bar's length), or a 5's flag drawn apart (<see cref="IsHighBar"/>).
     /// </summary>
     public static bool MightBeOneSymbol(SegmentedSymbol a, SegmentedSymbol b)
     {
         if (a.Superscript != b.Superscript || a.Part is null || b.Part is null) return false;
         var p = a.Box; var q = b.Box;
         if (IsHighBar(p, q) || IsHighBar(q, p)) return true;
+        if (IsCrossbar(p, q) || IsCrossbar(q, p)) return true;
         int gap = q.X - p.Right;
         int h = Math.Max(p.Height, q.Height);
         bool pFlat = p.Height < 0.35 * p.Width, qFlat = q.Height < 0.35 * q.Width;
@@ -124,6 +126,19 @@ public static class Segmenter
         bool high = middle > body.Y - 0.25 * body.Height && middle < body.Y + 0.4 * body.Height;
         bool near = bar.X < body.Right + 0.3 * body.Height && bar.Right > body.X - 0.15 * body.Height;
         return high && near && bar.Width < 1.5 * body.Width;
+    }
+
+    /// <summary>
+    /// A flat bar at mid-height of a tall stroke that it touches or nearly touches side by side: the crossbar of a '+'
+    /// drawn short of the stem, which reads apart as "-1" or "-(". Whether it is one is for the reader to weigh.
+    /// </summary>
+    public static bool IsCrossbar(Box bar, Box stem)
+    {
+        if (bar.Height >= 0.35 * bar.Width || stem.Height < 1.5 * stem.Width || bar.Width > 1.5 * stem.Height) return false;
+        double middle = bar.Y + bar.Height / 2.0;
+        bool level = middle > stem.Y + 0.25 * stem.Height && middle < stem.Y + 0.75 * stem.Height;
+        int gap = Math.Max(bar.X, stem.X) - Math.Min(bar.Right, stem.Right);
+        return level && gap < 0.1 * stem.Height;
     }
 
     public static SegmentedSymbol Merge(SegmentedSymbol a, SegmentedSymbol b, int maskWidth)
