@@ -150,8 +150,8 @@ public static class ConvKernels
 
     /// <summary>
     /// dx[n,ci,ih,iw] = sum over co, kh, kw of dy[n,co,ih+p-kh,iw+p-kw] * w[co,ci,kh,kw] at stride 1: a plain correlation
-    /// of the zero-padded output gradient (<see cref="ConvPacking.InputGradientOperands"/>) with the flipped kernel, packed
-    /// by <see cref="ConvPacking.Weights"/>, so every block slides along its row with no edge cases. Tiles: planes
+    /// of the zero-padded output gradient with the flipped kernel, both prepared in one launch by
+    /// <see cref="ConvPacking.InputGradientOperands"/>, so every block slides along its row with no edge cases. Tiles: planes
     /// (n, block of 4 input channels) of H x ceil(W/4) blocks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -243,7 +243,8 @@ public static class ConvKernels
     /// <summary>
     /// dw[co,ci,kh,kw] = sum over the batch and output positions of dy[n,co,oh,ow] * x[n,ci,oh*s-p+kh,ow*s-p+kw], with
     /// dy packed and compacted by <see cref="ConvPacking.OutputGradient"/>: only pixels with a non-zero gradient are
-    /// visited. Tiles: planes (ci, block of 4 output channels) of KH rows x ceil(KW/4) blocks of four taps along a row.
+    /// visited. With <paramref name="hasBias"/>, db[co] = sum of dy is summed in the same launch by the first tile of each
+    /// output block. Tiles: planes (ci, block of 4 output channels) of KH rows x ceil(KW/4) blocks of four taps along a row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<Quad> dq, ArrayView<int> at,

@@ -27,9 +27,10 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 public static class ReadingSearch
 {
     /// <summary>
-    /// Log-probability cost of each join: two parts become one symbol only when the recognizer is clearly surer of them
-    /// together. Measured on seed 2 (linear solved): credit 0.5 gave 64%, 0 gave 73%, cost 0.5 78%, cost 1.5 80%,
-    /// cost 3 80%, no joins unless nothing else reads 77%.
+    /// Log-probability cost of each join of parts apart (see <see cref="JoinCostFor"/> for parts that touch): two parts
+    /// become one symbol only when the recognizer is clearly surer of them together. Measured on seed 2, as the cost of
+    /// every join (linear solved): credit 0.5 gave 64%, 0 gave 73%, cost 0.5 78%, cost 1.5 80%, cost 3 80%, no joins
+    /// unless nothing else reads 77%.
     /// </summary>
     public const double JoinCost = 1.5;
     /// <summary>
