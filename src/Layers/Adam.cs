@@ -39,6 +39,9 @@ public sealed class Adam : Optimizer
             Decoupled = Decoupled ? 1 : 0,
         };
         for (int i = 0; i < SegmentCount; i++)
-            Parameters[0].Value.Device.Adam.Step(SegmentValues(i), SegmentGrads(i), first.Segment(i), second.Segment(i), s);
+        {
+            var (device, values, grads) = Segment(i);
+            device.Adam.Step(values, grads, first.Segment(i), second.Segment(i), s);
+        }
     }
 }

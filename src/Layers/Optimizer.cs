@@ -1,4 +1,5 @@
 using ILGPU;
+using Solver.Kernels;
 
 namespace Solver.Layers;
 
@@ -40,9 +41,10 @@ public abstract class Optimizer : IDisposable
 
     protected abstract void Update();
 
-    protected ArrayView<float> SegmentValues(int segment) => block?.Values.View ?? Parameters[segment].Value.View;
-
-    protected ArrayView<float> SegmentGrads(int segment) => block?.Grads.View ?? Parameters[segment].Grad.View;
+    /// <summary>What launch <paramref name="segment"/> of a step updates: the whole block, or one parameter.</summary>
+    protected (ComputeDevice Device, ArrayView<float> Values, ArrayView<float> Grads) Segment(int segment) => block is null
+        ? (Parameters[segment].Value.Device, Parameters[segment].Value.View, Parameters[segment].Grad.View)
+        : (block.Values.Device, block.Values.View, block.Grads.View);
 
     /// <summary>A zeroed state tensor per parameter, laid out like the parameters (one buffer for a block).</summary>
     protected StateTensors NewState()

@@ -28,6 +28,9 @@ public sealed class Sgd : Optimizer
         // Every parameter is decayed, biases too, exactly as torch.optim.SGD does, so runs compare one to one.
         var s = new SgdSettings { LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay, Nesterov = Nesterov ? 1 : 0 };
         for (int i = 0; i < SegmentCount; i++)
-            Parameters[0].Value.Device.Sgd.Step(SegmentValues(i), SegmentGrads(i), velocity.Segment(i), s);
+        {
+            var (device, values, grads) = Segment(i);
+            device.Sgd.Step(values, grads, velocity.Segment(i), s);
+        }
     }
 }
