@@ -54,7 +54,7 @@ if (only is "all" or "training")
     {
         var r = TrainingBench.Run(d, config, rounds, steps, python, Console.Error);
         string torch = r.TorchImages is { } t ? $"{t:F0}" : "-", ratio = r.TorchImages is { } t2 ? $"{r.Images / t2:F3}x" : "-";
-        Line($"| {r.Model} | {r.Batch} | {r.Images:F0} | {torch} | {ratio} | {r.DeviceBytes / 1048576.0:F1} MiB | {r.StepAllocations} | {r.LaunchesPerStep:F0} | {(r.TorchPeakMib is { } m ? $"{m:F0} MiB" : "-")} |");
+        Line($"| {r.Model} | {r.Batch} | {r.Images:F0} | {torch} | {ratio} | {r.DeviceBytes / 1048576.0:F1} MiB | {r.StepAllocations} | {r.LaunchesPerStep} | {(r.TorchPeakMib is { } m ? $"{m:F0} MiB" : "-")} |");
     }
 }
 if (only is "all" or "inference")

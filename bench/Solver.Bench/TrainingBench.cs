@@ -7,7 +7,7 @@ using Solver.Trainer;
 
 namespace Solver.Bench;
 
-public sealed record TrainingRow(string Model, int Batch, double Images, double? TorchImages, long DeviceBytes, long StepAllocations, double? TorchPeakMib, double LaunchesPerStep);
+public sealed record TrainingRow(string Model, int Batch, double Images, double? TorchImages, long DeviceBytes, long StepAllocations, double? TorchPeakMib, long LaunchesPerStep);
 
 /// <summary>
 /// Full training steps (forward, softmax cross-entropy, backward, SGD) of a config's model on synthetic symbol-like
@@ -50,7 +50,7 @@ public static class TrainingBench
         for (int i = 0; i < 3; i++) Step(); // compile and warm up
         long launchesBefore = d.Launches;
         Step();
-        double launchesPerStep = d.Launches - launchesBefore;
+        long launchesPerStep = d.Launches - launchesBefore;
         long allocationsBefore = d.Allocations;
         var ours = new List<double>();
         var torch = new List<double>();
