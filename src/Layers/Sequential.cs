@@ -53,11 +53,15 @@ public sealed class Sequential : Module
         {
             layers[i].ComputeInputGradient = needed;
             needed |= layers[i].HasParameters;
+            // One block per network: the outermost Sequential packs everything, so a nested one leaves its own alone.
+            if (layers[i] is Sequential inner) inner.PacksParameters = false;
             layers[i].Build(Device, BatchCapacity, shape);
             shape = layers[i].OutputShape;
         }
-        if (HasParameters) block = ParameterBlock.Pack(Device, Parameters);
+        if (HasParameters && PacksParameters) block = ParameterBlock.Pack(Device, Parameters);
     }
+
+    private bool PacksParameters { get; set; } = true;
 
     private ParameterBlock? block;
 

@@ -40,6 +40,28 @@ public class ParameterBlockTests
         Assert.Equal(net.Parameters.Count, d.Launches - before);
     }
 
+    [Fact]
+    public void A_nested_Sequential_is_packed_once_by_the_outermost()
+    {
+        var d = Devices.Get("cpu-default/coarse");
+        long Build(Func<Sequential> make)
+        {
+            long before = d.Allocations;
+            using var net = make();
+            net.Build(d, 2, [1, Shapes.Size, Shapes.Size]);
+            long made = d.Allocations - before;
+            var block = ParameterBlock.Of(net.Parameters);
+            Assert.NotNull(block);
+            using var sgd = new Sgd(net.Parameters, 0.1f);
+            Assert.Equal(1, sgd.SegmentCount);
+            return made;
+        }
+        long flat = Build(() => new Sequential(new Conv2d(1, 4, 3), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(4 * 7 * 7, 3)));
+        long nested = Build(() => new Sequential(new Sequential(new Conv2d(1, 4, 3), new ReLU(), new MaxPool2d(2)), new Flatten(), new Linear(4 * 7 * 7, 3)));
+        // Same buffers as the flat network: no second, orphaned block for the inner Sequential.
+        Assert.Equal(flat, nested);
+    }
+
     public static TheoryData<string> Optimizers => new() { "sgd", "adam", "adamw" };
 
     /// <summary>One launch over the block must update every parameter exactly as one launch per parameter does.</summary>
