@@ -13,11 +13,11 @@ namespace Solver.Kernels;
 public static class GemmKernels
 {
     /// <summary>
-    /// Both operands in one launch: item q &lt; aLength is aq[q] = op(A)[4rb..4rb+3, k] (q = k*MB + rb, zero past row M),
-    /// the rest bq[q - aLength] = op(B)[k, 4cb..4cb+3] (k*NB + cb, zero past column N).
+    /// Both operands in one launch: item q &lt; aLength is aq = op(A)[4rb..4rb+3, k] (zero past row M), the rest
+    /// bq = op(B)[k, 4cb..4cb+3] (zero past column N), laid out as <see cref="Index"/> says.
     /// </summary>
     public static void Pack(Index1D thread, ArrayView<float> a, ArrayView<Quad> aq, ArrayView<float> b, ArrayView<Quad> bq,
-        GemmGeometry g, int aLength, ChunkGrid grid)
+        GemmGeometry g, int aLength, int panels, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
         int rowBlocks = (g.M + 3) / 4, colBlocks = (g.N + 3) / 4;
@@ -25,21 +25,30 @@ public static class GemmKernels
         {
             if (q < aLength)
             {
-                int k = q / rowBlocks, r0 = (q - k * rowBlocks) * 4;
+                int k = panels != 0 ? q % g.K : q / rowBlocks, r0 = (panels != 0 ? q / g.K : q % rowBlocks) * 4;
                 aq[q] = Quad.Gather(a, r0 * g.ARow + k * g.ACol, g.ARow, g.M - r0);
             }
             else
             {
-                int qb = q - aLength, k = qb / colBlocks, c0 = (qb - k * colBlocks) * 4;
+                int qb = q - aLength;
+                int k = panels != 0 ? qb % g.K : qb / colBlocks, c0 = (panels != 0 ? qb / g.K : qb % colBlocks) * 4;
                 bq[qb] = Quad.Gather(b, k * g.BRow + c0 * g.BCol, g.BCol, g.N - c0);
             }
         }
     }
 
+    /// <summary>
+    /// Where quad (block, k) of a packed operand lies. Panels (the CPU shape): each block's K quads one after the
+    /// other, so a coarse thread streams both operands through the cache a line at a time. Otherwise (the GPU shape)
+    /// k-major, so that neighbouring threads, which own neighbouring blocks, read neighbouring quads.
+    /// </summary>
+    public static int Index(int block, int k, int blocks, int depth, int panels) =>
+        panels != 0 ? block * depth + k : k * blocks + block;
+
     /// <summary>C = op(A) op(B) (+ bias[j]) (+ C). Tiles: the single plane of ceil(M/4) x ceil(N/4) blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Gemm(Index1D thread, ArrayView<Quad> aq, ArrayView<Quad> bq, ArrayView<float> bias,
-        ArrayView<float> c, GemmGeometry g, TileGrid grid, int hasBias)
+        ArrayView<float> c, GemmGeometry g, TileGrid grid, int hasBias, int panels)
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
@@ -48,13 +57,13 @@ public static class GemmKernels
         fixed (Quad* bBase = &bq[0])
         {
             float* a0 = (float*)aBase, b0 = (float*)bBase;
-            int aStep = rowBlocks * 4, bStep = colBlocks * 4;
+            int aStep = panels != 0 ? 4 : rowBlocks * 4, bStep = panels != 0 ? 4 : colBlocks * 4;
             for (int rb = tile.Row0; rb < tile.Row1; rb++)
             for (int cb = tile.Col0; cb < tile.Col1; cb++)
             {
                 float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
                 float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-                float* ap = a0 + rb * 4, bp = b0 + cb * 4;
+                float* ap = a0 + Index(rb, 0, rowBlocks, g.K, panels) * 4, bp = b0 + Index(cb, 0, colBlocks, g.K, panels) * 4;
                 for (int k = 0; k < g.K; k++)
                 {
                     var r = Quad.At(ap);
@@ -65,13 +74,25 @@ public static class GemmKernels
                     a20 += r.C * s.A; a21 += r.C * s.B; a22 += r.C * s.C; a23 += r.C * s.D;
                     a30 += r.D * s.A; a31 += r.D * s.B; a32 += r.D * s.C; a33 += r.D * s.D;
                 }
-                int row = rb * 4, col = cb * 4;
-                StoreRow(c, bias, g, hasBias, row, col, a00, a01, a02, a03);
-                StoreRow(c, bias, g, hasBias, row + 1, col, a10, a11, a12, a13);
-                StoreRow(c, bias, g, hasBias, row + 2, col, a20, a21, a22, a23);
-                StoreRow(c, bias, g, hasBias, row + 3, col, a30, a31, a32, a33);
+                StoreBlock(c, bias, g, hasBias, rb * 4, cb * 4, a00, a01, a02, a03, a10, a11, a12, a13,
+                    a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
+    }
+
+    /// <summary>
+    /// The block's four rows in one call, so that no accumulator lives across a call: the JIT spills values that do
+    /// (every xmm register is caller-saved on x64 Linux), and it did so inside the k loop, twelve stores per step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreBlock(ArrayView<float> c, ArrayView<float> bias, GemmGeometry g, int hasBias, int row, int col,
+        float a00, float a01, float a02, float a03, float a10, float a11, float a12, float a13,
+        float a20, float a21, float a22, float a23, float a30, float a31, float a32, float a33)
+    {
+        StoreRow(c, bias, g, hasBias, row, col, a00, a01, a02, a03);
+        StoreRow(c, bias, g, hasBias, row + 1, col, a10, a11, a12, a13);
+        StoreRow(c, bias, g, hasBias, row + 2, col, a20, a21, a22, a23);
+        StoreRow(c, bias, g, hasBias, row + 3, col, a30, a31, a32, a33);
     }
 
     /// <summary>Writes the part of a block row that lies inside C, adding the bias and, when accumulating, C.</summary>
@@ -134,16 +155,16 @@ public sealed class GemmWorkspace : IDisposable
 public sealed class GemmOps
 {
     private readonly ComputeDevice device;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int> gemm;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, GemmGeometry, int, ChunkGrid> pack;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int, int> gemm;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, GemmGeometry, int, int, ChunkGrid> pack;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid> columnSum;
 
     internal GemmOps(ComputeDevice device)
     {
         this.device = device;
         var a = device.Accelerator;
-        gemm = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int>(GemmKernels.Gemm);
-        pack = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, GemmGeometry, int, ChunkGrid>(GemmKernels.Pack);
+        gemm = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int, int>(GemmKernels.Gemm);
+        pack = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, GemmGeometry, int, int, ChunkGrid>(GemmKernels.Pack);
         columnSum = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid>(GemmKernels.ColumnSum);
     }
 
@@ -158,7 +179,8 @@ public sealed class GemmOps
         var aq = ws.A.View.SubView(0, Math.Max(1, aLength));
         var bq = ws.B.View.SubView(0, Math.Max(1, bLength));
         var chunks = ChunkGrid.For(device.WorkShape, (int)(aLength + bLength), device.Processors);
-        pack(device.LaunchStream, chunks.ThreadCount, a, aq, b, bq, g, (int)aLength, chunks);
+        int panels = device.WorkShape == WorkShape.Coarse ? 1 : 0;
+        pack(device.LaunchStream, chunks.ThreadCount, a, aq, b, bq, g, (int)aLength, panels, chunks);
         TileGrid grid;
         if (device.WorkShape == WorkShape.Coarse)
         {
@@ -167,7 +189,7 @@ public sealed class GemmOps
             grid = TileGrid.Create(1, rowBlocks, colBlocks, 1, (colBlocks + across - 1) / across);
         }
         else grid = TileGrid.Create(1, rowBlocks, colBlocks, 1, 1);
-        gemm(device.LaunchStream, grid.ThreadCount, aq, bq, bias ?? device.Dummy, c, g, grid, bias.HasValue ? 1 : 0);
+        gemm(device.LaunchStream, grid.ThreadCount, aq, bq, bias ?? device.Dummy, c, g, grid, bias.HasValue ? 1 : 0, panels);
     }
 
     public void ColumnSum(ArrayView<float> m, ArrayView<float> sums, int rows, int cols)
