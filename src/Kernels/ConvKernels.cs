@@ -243,8 +243,11 @@ public static class ConvKernels
     /// <summary>
     /// dw[co,ci,kh,kw] = sum over the batch and output positions of dy[n,co,oh,ow] * x[n,ci,oh*s-p+kh,ow*s-p+kw], with
     /// dy packed and compacted by <see cref="ConvPacking.OutputGradient"/>: only pixels with a non-zero gradient are
-    /// visited. With <paramref name="hasBias"/>, db[co] = sum of dy is summed in the same launch by the first tile of each
-    /// output block. Tiles: planes (ci, block of 4 output channels) of KH rows x ceil(KW/4) blocks of four taps along a row.
+    /// visited. A block is four output channels by four consecutive entries j = (ci, kh, kw) of a filter, flattened, so
+    /// a 5x5 filter wastes 3 of 28 slots and a 3x3 one over 16 channels none (blocks of four taps along a kernel row
+    /// wasted 3 of 8 and 1 of 4). The four pixels sit at fixed offsets from each other, one load each. With
+    /// <paramref name="hasBias"/>, db[co] = sum of dy is summed in the same launch by the first tile of each output
+    /// block. Tiles: planes (block of 4 output channels) of ceil(Cin*KH*KW/4) x 1 blocks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<Quad> dq, ArrayView<int> at,
@@ -253,8 +256,8 @@ public static class ConvKernels
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
         int blocks = (g.Cout + 3) / 4;
-        int ci = tile.Plane / blocks, cb = tile.Plane - ci * blocks, c0 = cb * 4;
-        int s = g.Stride, plane = g.OH * g.OW, taps = g.KH * g.KW;
+        int cb = tile.Plane, c0 = cb * 4;
+        int s = g.Stride, plane = g.OH * g.OW, entries = g.Cin * g.KH * g.KW;
         fixed (float* xBase = &x[0])
         fixed (Quad* dBase = &dq[0])
         fixed (int* atBase = &at[0])
@@ -262,7 +265,7 @@ public static class ConvKernels
         fixed (float* dwBase = &dw[0])
         {
             // The bias gradient rides along, saving a launch: the first tile of each output block sums its compacted dy.
-            if (hasBias != 0 && ci == 0 && tile.Row0 == 0 && tile.Col0 == 0)
+            if (hasBias != 0 && tile.Row0 == 0)
             {
                 float b0 = 0f, b1 = 0f, b2 = 0f, b3 = 0f;
                 for (int n = 0; n < g.N; n++)
@@ -279,36 +282,31 @@ public static class ConvKernels
                 if (c0 + 2 < g.Cout) db[c0 + 2] = b2;
                 if (c0 + 3 < g.Cout) db[c0 + 3] = b3;
             }
-            for (int kh = tile.Row0; kh < tile.Row1; kh++)
-            for (int kb = tile.Col0; kb < tile.Col1; kb++)
+            for (int jb = tile.Row0; jb < tile.Row1; jb++)
             {
-                int kw0 = kb * 4;
-                bool fullBlock = kw0 + 4 <= g.KW;
+                int j0 = jb * 4;
+                var e = FilterEntries.At(j0, g);
                 float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
                 float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
                 for (int n = 0; n < g.N; n++)
                 {
-                    int xPlane = (n * g.Cin + ci) * g.H;
+                    int xImage = n * g.Cin * g.H;
                     int pl = n * blocks + cb, found = countBase[pl];
                     int* list = atBase + pl * plane;
                     float* dp = (float*)dBase + pl * plane * 4;
                     for (int k = 0; k < found; k++, dp += 4)
                     {
-                        int pos = list[k], oh = pos >> 16, ow = pos & 0xFFFF;
-                        int ih = oh * s - g.Pad + kh, iw = ow * s - g.Pad + kw0;
-                        if (ih < 0 || ih >= g.H) continue;
+                        int pos = list[k], ih = (pos >> 16) * s - g.Pad, iw = (pos & 0xFFFF) * s - g.Pad;
                         float x0, x1, x2, x3;
-                        if (fullBlock && iw >= 0 && iw + 3 < g.W)
+                        if ((uint)(ih - e.LowH) < (uint)e.SpanH && (uint)(iw - e.LowW) < (uint)e.SpanW)
                         {
-                            float* xr = xBase + ((xPlane + ih) * g.W + iw);
-                            x0 = xr[0]; x1 = xr[1]; x2 = xr[2]; x3 = xr[3];
+                            float* xr = xBase + ((xImage + ih) * g.W + iw + e.Shift);
+                            x0 = xr[e.O0]; x1 = xr[e.O1]; x2 = xr[e.O2]; x3 = xr[e.O3];
                         }
                         else
                         {
-                            x0 = Pixel(xBase, xPlane, ih, iw, g.H, g.W);
-                            x1 = kw0 + 1 < g.KW ? Pixel(xBase, xPlane, ih, iw + 1, g.H, g.W) : 0f;
-                            x2 = kw0 + 2 < g.KW ? Pixel(xBase, xPlane, ih, iw + 2, g.H, g.W) : 0f;
-                            x3 = kw0 + 3 < g.KW ? Pixel(xBase, xPlane, ih, iw + 3, g.H, g.W) : 0f;
+                            var q = EdgeEntries(xBase, xImage, ih, iw, e, g);
+                            x0 = q.A; x1 = q.B; x2 = q.C; x3 = q.D;
                         }
                         var d = Quad.At(dp);
                         a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
@@ -317,9 +315,20 @@ public static class ConvKernels
                         a30 += d.D * x0; a31 += d.D * x1; a32 += d.D * x2; a33 += d.D * x3;
                     }
                 }
-                StoreBlock(dwBase, (c0 * g.Cin + ci) * taps + kh * g.KW + kw0, g.Cin * taps, g.KW - kw0, g.Cout - c0, 0,
+                StoreBlock(dwBase, c0 * entries + j0, entries, entries - j0, g.Cout - c0, 0,
                     a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }
+
+    /// <summary>
+    /// The four entries' pixels for a position where some lie in the padding (zero there). Inlined: a call inside the
+    /// loop would make the JIT keep the sixteen accumulators in memory (every xmm register is caller-saved).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Quad EdgeEntries(float* x, int xImage, int ih, int iw, FilterEntries e, ConvGeometry g) => new(
+        Pixel(x, xImage + e.Ci0 * g.H, ih + e.Kh0, iw + e.Kw0, g.H, g.W),
+        Pixel(x, xImage + e.Ci1 * g.H, ih + e.Kh1, iw + e.Kw1, g.H, g.W),
+        Pixel(x, xImage + e.Ci2 * g.H, ih + e.Kh2, iw + e.Kw2, g.H, g.W),
+        Pixel(x, xImage + e.Ci3 * g.H, ih + e.Kh3, iw + e.Kw3, g.H, g.W));
 }

@@ -117,14 +117,12 @@ public sealed class ConvOps
     public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ArrayView<float>? db, ConvGeometry g, ConvWorkspace ws)
     {
         Check(ws, g);
-        int blocks = (g.Cout + 3) / 4, kwBlocks = (g.KW + 3) / 4;
+        int blocks = (g.Cout + 3) / 4, entryBlocks = (g.Cin * g.KH * g.KW + 3) / 4;
         var packed = ws.OutputGradient.View;
         var chunks = Chunks(g.N * blocks);
         packOutputGradient(device.LaunchStream, chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, g, chunks);
-        // Coarse: a kernel row per thread, which keeps even a one-channel first layer on several threads.
-        var grid = device.WorkShape == WorkShape.Coarse
-            ? TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, kwBlocks)
-            : TileGrid.Create(g.Cin * blocks, g.KH, kwBlocks, 1, 1);
+        // One 4 x 4 block per thread on either shape: even a one-channel first layer has a few of them.
+        var grid = TileGrid.Create(blocks, entryBlocks, 1, 1, 1);
         backwardWeights(device.LaunchStream, grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw,
             db ?? device.Dummy, g, grid, db.HasValue ? 1 : 0);
     }

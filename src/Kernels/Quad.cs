@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace Solver.Kernels;
@@ -16,6 +17,7 @@ public struct Quad
     }
 
     /// <summary>The four floats at <paramref name="p"/>: a packed element read through a raw pointer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Quad At(float* p) => new(p[0], p[1], p[2], p[3]);
 
     /// <summary>
