@@ -23,6 +23,8 @@ public sealed class ConvWorkspace : IDisposable
         HasInputGradient = inputGradient;
         PaddedOutputGradient = a.Allocate<float>(inputGradient && g.HasPaddedInputGradient ? (long)g.N * g.Cout * g.PaddedHeight * g.PaddedWidth : 1);
         PaddedOutputGradient.MemSetToZero();
+        PaddedInput = a.Allocate<float>(g.HasPaddedInput ? (long)g.N * g.Cin * (g.H + 2 * g.Pad) * g.PaddedInputWidth : 1);
+        PaddedInput.MemSetToZero();
     }
 
     public int Capacity { get; }
@@ -35,6 +37,7 @@ public sealed class ConvWorkspace : IDisposable
     internal MemoryBuffer1D<int, Stride1D.Dense> NonZeroAt { get; }
     internal MemoryBuffer1D<int, Stride1D.Dense> NonZeroCount { get; }
     internal MemoryBuffer1D<float, Stride1D.Dense> PaddedOutputGradient { get; }
+    internal MemoryBuffer1D<float, Stride1D.Dense> PaddedInput { get; }
 
     public void Dispose()
     {
@@ -44,6 +47,7 @@ public sealed class ConvWorkspace : IDisposable
         NonZeroAt.Dispose();
         NonZeroCount.Dispose();
         PaddedOutputGradient.Dispose();
+        PaddedInput.Dispose();
     }
 }
 
@@ -58,6 +62,7 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid> packWeights;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid> packOutputGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> inputGradientOperands;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> forwardOperands;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -69,6 +74,7 @@ public sealed class ConvOps
         backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(ConvKernels.BackwardWeights);
         packWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid>(ConvPacking.Weights);
         inputGradientOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.InputGradientOperands);
+        forwardOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.ForwardOperands);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
@@ -89,8 +95,20 @@ public sealed class ConvOps
     {
         Check(ws, g);
         var packed = ws.ForwardWeights.View;
-        var chunks = Chunks(packed.Length);
-        packWeights(device.LaunchStream, chunks.ThreadCount, w, packed, g, 0, chunks);
+        if (g.HasPaddedInput)
+        {
+            // The padding written out once per step, in the weights' launch, so that every block slides.
+            var items = Chunks(packed.Length + (long)g.N * g.Cin);
+            var padded = ws.PaddedInput.View;
+            forwardOperands(device.LaunchStream, items.ThreadCount, w, packed, x, padded, g, (int)packed.Length, items);
+            x = padded;
+            g = g.PaddedInput;
+        }
+        else
+        {
+            var chunks = Chunks(packed.Length);
+            packWeights(device.LaunchStream, chunks.ThreadCount, w, packed, g, 0, chunks);
+        }
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4);
         forward(device.LaunchStream, grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0, relu ? 1 : 0);
     }

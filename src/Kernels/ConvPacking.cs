@@ -101,4 +101,35 @@ public static class ConvPacking
             }
         }
     }
+
+    /// <summary>
+    /// The forward's operands in one launch, for a padded convolution at stride 1: items below
+    /// <paramref name="weightQuads"/> are the weights' Quads (<see cref="Weights"/>), the rest are the planes (n, ci) of x,
+    /// each copied into the interior of the workspace's zero-bordered plane of (H + 2 Pad) x
+    /// <see cref="ConvGeometry.PaddedInputWidth"/> (at Pad, Pad), whose borders were zeroed once when it was made.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void ForwardOperands(Index1D thread, ArrayView<float> w, ArrayView<Quad> wq, ArrayView<float> x,
+        ArrayView<float> padded, ConvGeometry g, int weightQuads, ChunkGrid grid)
+    {
+        if (thread >= grid.ThreadCount) return;
+        int ph = g.H + 2 * g.Pad, pw = g.PaddedInputWidth;
+        fixed (float* src = &x[0])
+        fixed (float* dst = &padded[0])
+        for (int q = grid.Start(thread); q < grid.End(thread); q++)
+        {
+            if (q < weightQuads)
+            {
+                WeightQuad(w, wq, g, 0, q);
+                continue;
+            }
+            int plane = q - weightQuads;
+            for (int ih = 0; ih < g.H; ih++)
+            {
+                float* from = src + (plane * g.H + ih) * g.W;
+                float* to = dst + ((plane * ph + g.Pad + ih) * pw + g.Pad);
+                for (int iw = 0; iw < g.W; iw++) to[iw] = from[iw];
+            }
+        }
+    }
 }

@@ -31,6 +31,32 @@ public struct ConvGeometry
 
     /// <summary>Columns of a padded output-gradient plane: room for every 4-wide block of W, and KW - 1 more.</summary>
     public int PaddedWidth => (W + 3) / 4 * 4 + KW - 1;
+    /// <summary>
+    /// Whether the forward reads a zero-bordered copy of the input (<see cref="PaddedInput"/>): stride 1 with padding,
+    /// where otherwise every block touching the border, or the row's end, takes the bounds-checked path (20 of 27 blocks
+    /// of a 9x9 map).
+    /// </summary>
+    public bool HasPaddedInput => Stride == 1 && Pad > 0;
+
+    /// <summary>Columns of the zero-bordered input: Pad zeros on the left, then room for every 4-wide output block.</summary>
+    public int PaddedInputWidth => (OW + 3) / 4 * 4 + KW - 1;
+
+    /// <summary>
+    /// The same convolution over the zero-bordered input, H + 2 Pad rows of <see cref="PaddedInputWidth"/>: no padding,
+    /// the same output (OH and OW are kept, not derived from the wider rows), and no block that reaches past an edge.
+    /// </summary>
+    public ConvGeometry PaddedInput
+    {
+        get
+        {
+            var g = this;
+            g.H = H + 2 * Pad;
+            g.W = PaddedInputWidth;
+            g.Pad = 0;
+            return g;
+        }
+    }
+
     /// <summary>Multiply-adds of the forward pass, times two.</summary>
     public long ForwardFlops => 2L * N * Cout * OH * OW * Cin * KH * KW;
 }
