@@ -60,7 +60,7 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid> backwardInputStrided;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int> backwardWeights;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid> packWeights;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid> packOutputGradient;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> packOutputGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> inputGradientOperands;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> forwardOperands;
 
@@ -75,7 +75,7 @@ public sealed class ConvOps
         packWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid>(ConvPacking.Weights);
         inputGradientOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.InputGradientOperands);
         forwardOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.ForwardOperands);
-        packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ConvGeometry, ChunkGrid>(ConvPacking.OutputGradient);
+        packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
     /// <summary>Plans the packed buffers for batches of up to <c>g.N</c>, with or without the input gradient's.</summary>
@@ -137,8 +137,18 @@ public sealed class ConvOps
         Check(ws, g);
         int blocks = (g.Cout + 3) / 4, entryBlocks = (g.Cin * g.KH * g.KW + 3) / 4;
         var packed = ws.OutputGradient.View;
-        var chunks = Chunks(g.N * blocks);
-        packOutputGradient(device.LaunchStream, chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, g, chunks);
+        // With padding, x is also copied into the zero-bordered input in the same launch (its own copy: the forward's may
+        // belong to another batch), and the weight gradient reads it as an unpadded convolution with no edge cases.
+        int inputPlanes = g.HasPaddedInput ? g.N * g.Cin : 0;
+        ArrayView<float> padded = g.HasPaddedInput ? ws.PaddedInput.View : device.Dummy;
+        var chunks = Chunks(g.N * blocks + inputPlanes);
+        packOutputGradient(device.LaunchStream, chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View,
+            x, padded, g, inputPlanes, chunks);
+        if (g.HasPaddedInput)
+        {
+            x = padded;
+            g = g.PaddedInput;
+        }
         // One 4 x 4 block per thread on either shape: even a one-channel first layer has a few of them.
         var grid = TileGrid.Create(blocks, entryBlocks, 1, 1, 1);
         backwardWeights(device.LaunchStream, grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw,

@@ -37,20 +37,30 @@ public static class ConvPacking
     /// The output gradient of plane (n, cb), four output channels of a pixel as a Quad, compacted to the pixels where
     /// any of the four is non-zero: dq[plane*OH*OW + k] is the k-th such pixel's Quad, at[plane*OH*OW + k] its
     /// position (oh &lt;&lt; 16 | ow), count[plane] how many. Behind a ReLU and a max-pool most of dy is zero, so the
-    /// weight gradient visits a fraction of the pixels. Tiles: chunks of planes, plane = n * CoB + cb.
+    /// weight gradient visits a fraction of the pixels. Items past the N * CoB planes, <paramref name="inputPlanes"/> of
+    /// them (none without padding), copy the planes (n, ci) of x into the workspace's zero-bordered input, as
+    /// <see cref="ForwardOperands"/> does, so that the weight gradient, too, reads it without bounds checks. Tiles:
+    /// chunks of items, plane = n * CoB + cb.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void OutputGradient(Index1D thread, ArrayView<float> dy, ArrayView<Quad> dq, ArrayView<int> at,
-        ArrayView<int> count, ConvGeometry g, ChunkGrid grid)
+        ArrayView<int> count, ArrayView<float> x, ArrayView<float> padded, ConvGeometry g, int inputPlanes, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
-        int plane = g.OH * g.OW, blocks = (g.Cout + 3) / 4;
+        int plane = g.OH * g.OW, blocks = (g.Cout + 3) / 4, planes = g.N * blocks;
         fixed (float* dyBase = &dy[0])
         fixed (Quad* dqBase = &dq[0])
         fixed (int* atBase = &at[0])
         fixed (int* countBase = &count[0])
+        fixed (float* xBase = &x[0])
+        fixed (float* paddedBase = &padded[0])
         for (int pl = grid.Start(thread); pl < grid.End(thread); pl++)
         {
+            if (pl >= planes)
+            {
+                CopyIntoPadded(xBase, paddedBase, pl - planes, g);
+                continue;
+            }
             int n = pl / blocks, c0 = (pl - n * blocks) * 4, rows = g.Cout - c0;
             float* src = dyBase + (n * g.Cout + c0) * plane;
             float* dst = (float*)dqBase + pl * plane * 4;
@@ -113,23 +123,24 @@ public static class ConvPacking
         ArrayView<float> padded, ConvGeometry g, int weightQuads, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
-        int ph = g.H + 2 * g.Pad, pw = g.PaddedInputWidth;
         fixed (float* src = &x[0])
         fixed (float* dst = &padded[0])
         for (int q = grid.Start(thread); q < grid.End(thread); q++)
         {
-            if (q < weightQuads)
-            {
-                WeightQuad(w, wq, g, 0, q);
-                continue;
-            }
-            int plane = q - weightQuads;
-            for (int ih = 0; ih < g.H; ih++)
-            {
-                float* from = src + (plane * g.H + ih) * g.W;
-                float* to = dst + ((plane * ph + g.Pad + ih) * pw + g.Pad);
-                for (int iw = 0; iw < g.W; iw++) to[iw] = from[iw];
-            }
+            if (q < weightQuads) WeightQuad(w, wq, g, 0, q);
+            else CopyIntoPadded(src, dst, q - weightQuads, g);
+        }
+    }
+
+    /// <summary>Plane (n, ci) of x into the interior of its zero-bordered plane: rows and columns start at Pad.</summary>
+    private static unsafe void CopyIntoPadded(float* x, float* padded, int plane, ConvGeometry g)
+    {
+        int ph = g.H + 2 * g.Pad, pw = g.PaddedInputWidth;
+        for (int ih = 0; ih < g.H; ih++)
+        {
+            float* from = x + (plane * g.H + ih) * g.W;
+            float* to = padded + ((plane * ph + g.Pad + ih) * pw + g.Pad);
+            for (int iw = 0; iw < g.W; iw++) to[iw] = from[iw];
         }
     }
 }
