@@ -50,7 +50,7 @@ if (only is "all" or "training")
     Line();
     Line("| model | batch | Solver images/s | PyTorch images/s | ratio | device memory planned | device allocations in timed steps | launches per step | PyTorch peak RSS |");
     Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    foreach (var config in new[] { "configs/model3.json", "configs/model4.json" })
+    foreach (var config in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
     {
         var r = TrainingBench.Run(d, config, rounds, steps, python, Console.Error);
         string torch = r.TorchImages is { } t ? $"{t:F0}" : "-", ratio = r.TorchImages is { } t2 ? $"{r.Images / t2:F3}x" : "-";
