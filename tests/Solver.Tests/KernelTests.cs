@@ -39,6 +39,8 @@ public class KernelTests
         // Padding as wide as the kernel (the input gradient takes the gather path), and 1x1 with padding.
         (2, 2, 6, 7, 3, 3, 3, 1, 3),
         (1, 3, 5, 6, 2, 1, 1, 1, 1),
+        // A kernel larger than its input, padded to fit: the zero-bordered input is wider than the input itself.
+        (1, 2, 3, 3, 5, 5, 5, 1, 2),
     ];
 
     [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
