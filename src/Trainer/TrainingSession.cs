@@ -29,11 +29,21 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
     /// <summary>For tests: stop (as if killed) after this many batches in total, without saving.</summary>
     public int? CrashAfterBatches { get; set; }
 
-    public static string ConfigHash(TrainerConfig config)
+    /// <summary>
+    /// Everything that shapes the weights, except the number of epochs, which a resume may extend, and the early
+    /// stopping's patience, which a resume may lengthen to run a schedule to its end (the trajectory is the same).
+    /// </summary>
+    public static string ConfigHash(TrainerConfig config) => Hash(config, anyPatience: true);
+
+    /// <summary>The hash of checkpoints written before the patience could change (only the epochs left out), so that
+    /// they still resume with the config they were made with.</summary>
+    private static string EarlierConfigHash(TrainerConfig config) => Hash(config, anyPatience: false);
+
+    private static string Hash(TrainerConfig config, bool anyPatience)
     {
-        // Everything that shapes the weights, except the number of epochs, which a resume may extend.
         var copy = TrainerConfig.Parse(config.ToJson());
         copy.Epochs = 0;
+        if (anyPatience && copy.EarlyStopping is not null) copy.EarlyStopping.Patience = 1;
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(copy.ToJson())))[..16];
     }
 
@@ -91,8 +101,8 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
         {
             if (!File.Exists(checkpointPath)) throw new ConfigException($"--resume: no checkpoint at {checkpointPath}");
             var loaded = Checkpoint.Load(checkpointPath, net, optimizer, out best);
-            if (loaded.ConfigHash != state.ConfigHash)
-                throw new ConfigException($"--resume: {checkpointPath} was made with a different config (only epochs may change)");
+            if (loaded.ConfigHash != state.ConfigHash && loaded.ConfigHash != EarlierConfigHash(config))
+                throw new ConfigException($"--resume: {checkpointPath} was made with a different config (only epochs and early_stopping.patience may change)");
             state = loaded;
             log($"resume: epoch {state.Epoch + 1}, batch {state.Batch}");
         }

@@ -231,6 +231,23 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(2, code);
     }
 
+    [Fact]
+    public void A_resume_may_change_the_epochs_and_the_patience_and_nothing_else()
+    {
+        var config = TrainerConfig.Load(Path.Combine(ExamplesTests.RepoRoot(), "configs", "recognizer-ink-deep.json"));
+        string hash = TrainingSession.ConfigHash(config);
+        TrainerConfig Changed(Action<TrainerConfig> change)
+        {
+            var copy = TrainerConfig.Parse(config.ToJson());
+            change(copy);
+            return copy;
+        }
+        Assert.Equal(hash, TrainingSession.ConfigHash(Changed(c => c.Epochs = 40)));
+        Assert.Equal(hash, TrainingSession.ConfigHash(Changed(c => c.EarlyStopping!.Patience = 40)));
+        Assert.NotEqual(hash, TrainingSession.ConfigHash(Changed(c => c.EarlyStopping = null)));
+        Assert.NotEqual(hash, TrainingSession.ConfigHash(Changed(c => c.BatchSize = 32)));
+    }
+
     [Theory]
     [InlineData("sgd")]
     [InlineData("adamw")]
