@@ -102,13 +102,7 @@ public static class ConvPacking
                 WeightQuad(w, wq, g, 1, q);
                 continue;
             }
-            int plane = q - weightQuads;
-            for (int oh = 0; oh < g.OH; oh++)
-            {
-                float* from = src + (plane * g.OH + oh) * g.OW;
-                float* to = dst + ((plane * ph + top + oh) * pw + left);
-                for (int ow = 0; ow < g.OW; ow++) to[ow] = from[ow];
-            }
+            CopyIntoInterior(src, dst, q - weightQuads, g.OH, g.OW, ph, pw, top, left);
         }
     }
 
@@ -133,14 +127,21 @@ public static class ConvPacking
     }
 
     /// <summary>Plane (n, ci) of x into the interior of its zero-bordered plane: rows and columns start at Pad.</summary>
-    private static unsafe void CopyIntoPadded(float* x, float* padded, int plane, ConvGeometry g)
+    private static unsafe void CopyIntoPadded(float* x, float* padded, int plane, ConvGeometry g) =>
+        CopyIntoInterior(x, padded, plane, g.H, g.W, g.H + 2 * g.Pad, g.PaddedInputWidth, g.Pad, g.Pad);
+
+    /// <summary>
+    /// Plane <paramref name="plane"/> of rows x cols values into the plane of the same index in a larger, zero-bordered
+    /// buffer of padRows x padCols, starting at (top, left); the borders are left as they are.
+    /// </summary>
+    private static unsafe void CopyIntoInterior(float* src, float* dst, int plane, int rows, int cols, int padRows, int padCols,
+        int top, int left)
     {
-        int ph = g.H + 2 * g.Pad, pw = g.PaddedInputWidth;
-        for (int ih = 0; ih < g.H; ih++)
+        for (int r = 0; r < rows; r++)
         {
-            float* from = x + (plane * g.H + ih) * g.W;
-            float* to = padded + ((plane * ph + g.Pad + ih) * pw + g.Pad);
-            for (int iw = 0; iw < g.W; iw++) to[iw] = from[iw];
+            float* from = src + (plane * rows + r) * cols;
+            float* to = dst + ((plane * padRows + top + r) * padCols + left);
+            for (int c = 0; c < cols; c++) to[c] = from[c];
         }
     }
 }

@@ -25,13 +25,13 @@ public static class GemmKernels
         {
             if (q < aLength)
             {
-                int k = panels != 0 ? q % g.K : q / rowBlocks, r0 = (panels != 0 ? q / g.K : q % rowBlocks) * 4;
+                int r0 = BlockOf(q, rowBlocks, g.K, panels) * 4, k = DepthOf(q, rowBlocks, g.K, panels);
                 aq[q] = Quad.Gather(a, r0 * g.ARow + k * g.ACol, g.ARow, g.M - r0);
             }
             else
             {
                 int qb = q - aLength;
-                int k = panels != 0 ? qb % g.K : qb / colBlocks, c0 = (panels != 0 ? qb / g.K : qb % colBlocks) * 4;
+                int c0 = BlockOf(qb, colBlocks, g.K, panels) * 4, k = DepthOf(qb, colBlocks, g.K, panels);
                 bq[qb] = Quad.Gather(b, k * g.BRow + c0 * g.BCol, g.BCol, g.N - c0);
             }
         }
@@ -45,6 +45,12 @@ public static class GemmKernels
     public static int Index(int block, int k, int blocks, int depth, int panels) =>
         panels != 0 ? block * depth + k : k * blocks + block;
 
+    /// <summary>The block of packed quad q: the inverse of <see cref="Index"/>, with <see cref="DepthOf"/>.</summary>
+    private static int BlockOf(int q, int blocks, int depth, int panels) => panels != 0 ? q / depth : q % blocks;
+
+    /// <summary>The k of packed quad q.</summary>
+    private static int DepthOf(int q, int blocks, int depth, int panels) => panels != 0 ? q % depth : q / blocks;
+
     /// <summary>C = op(A) op(B) (+ bias[j]) (+ C). Tiles: the single plane of ceil(M/4) x ceil(N/4) blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Gemm(Index1D thread, ArrayView<Quad> aq, ArrayView<Quad> bq, ArrayView<float> bias,
@@ -57,7 +63,8 @@ public static class GemmKernels
         fixed (Quad* bBase = &bq[0])
         {
             float* a0 = (float*)aBase, b0 = (float*)bBase;
-            int aStep = panels != 0 ? 4 : rowBlocks * 4, bStep = panels != 0 ? 4 : colBlocks * 4;
+            // Floats from quad (block, k) to (block, k + 1).
+            int aStep = Index(0, 1, rowBlocks, g.K, panels) * 4, bStep = Index(0, 1, colBlocks, g.K, panels) * 4;
             for (int rb = tile.Row0; rb < tile.Row1; rb++)
             for (int cb = tile.Col0; cb < tile.Col1; cb++)
             {
