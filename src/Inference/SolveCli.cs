@@ -32,7 +32,7 @@ public static class SolveCli
         stdout ??= Console.Out;
         stderr ??= Console.Error;
         var image = new Argument<string>("image") { Description = "A photo or drawing of one equation (PNG, JPEG or BMP)" };
-        var weights = new Option<string?>("--weights") { Description = $"Recognizer weights (default: models/{DefaultWeightsName} next to the program, or SOLVER_WEIGHTS)" };
+        var weights = new Option<string?>("--weights") { Description = $"Recognizer weights (default: models/{DefaultWeightsName} next to the program, or SOLVER_WEIGHTS); several files separated by commas are averaged" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (docs/formats.md)" };
         var steps = new Option<bool>("--steps") { Description = "Show the working" };
         var debugDir = new Option<string?>("--debug-dir") { Description = "Write the ink mask and each symbol's input region beside its normalized crop" };
@@ -187,25 +187,34 @@ public static class SolveCli
     /// <summary>The training config stored in exported weights (relative data paths are taken from the working folder).</summary>
     private static TrainerConfig ConfigOf(string weightsPath)
     {
+        weightsPath = WeightsList.Split(weightsPath)[0];
         var stored = ModelWeights.Load(weightsPath).Metadata;
         if (!stored.TryGetValue("config", out var json))
             throw new ArgumentException($"{weightsPath} holds no training config; pass --config with the one it was trained with");
         return TrainerConfig.Parse(json, $"the config stored in {weightsPath}");
     }
 
-    /// <summary>--weights, else SOLVER_WEIGHTS, else models/recognizer.safetensors beside the program or in the working folder.</summary>
+    /// <summary>
+    /// --weights, else SOLVER_WEIGHTS, else models/recognizer.safetensors beside the program or in the working folder.
+    /// Several files separated by commas make an ensemble; each must exist.
+    /// </summary>
     public static string ResolveWeights(string? given)
     {
-        if (!string.IsNullOrEmpty(given))
-            return File.Exists(given) ? given : throw new FileNotFoundException($"weights file not found: {given}");
-        if (Environment.GetEnvironmentVariable("SOLVER_WEIGHTS") is { Length: > 0 } env)
-            return File.Exists(env) ? env : throw new FileNotFoundException($"weights file not found: {env} (SOLVER_WEIGHTS)");
+        if (!string.IsNullOrEmpty(given)) return Existing(given, "");
+        if (Environment.GetEnvironmentVariable("SOLVER_WEIGHTS") is { Length: > 0 } env) return Existing(env, " (SOLVER_WEIGHTS)");
         foreach (var dir in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
             var candidate = Path.Combine(dir, "models", DefaultWeightsName);
             if (File.Exists(candidate)) return candidate;
         }
         throw new FileNotFoundException($"no recognizer weights: pass --weights or put models/{DefaultWeightsName} beside the program");
+    }
+
+    private static string Existing(string weights, string source)
+    {
+        foreach (var file in WeightsList.Split(weights))
+            if (!File.Exists(file)) throw new FileNotFoundException($"weights file not found: {file}{source}");
+        return weights;
     }
 
     private static int Guard(TextWriter stderr, Func<int> body) => CliGuard.Run(stderr, body);

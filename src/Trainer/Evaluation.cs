@@ -51,46 +51,53 @@ public sealed class Evaluation
     }
 
     /// <summary>
-    /// Like <see cref="Run"/>, but each image is also read in its <see cref="Augmenter.TestTimePoses"/> and the softmax
-    /// probabilities are averaged (test-time averaging, as the solver reads); the loss is that of the averaged
-    /// probabilities.
+    /// Like <see cref="Run"/>, but the softmax probabilities are averaged: over the networks of an ensemble (trained on
+    /// the same classes) and, with <paramref name="variants"/>, over each image's <see cref="Augmenter.TestTimePoses"/>
+    /// (test-time averaging, as the solver reads). The loss is that of the averaged probabilities.
     /// </summary>
-    public static Evaluation RunAveraged(Sequential net, Tensor input, Dataset data, int[] indices, int classes)
+    public static Evaluation RunAveraged(IReadOnlyList<Sequential> nets, Tensor input, Dataset data, int[] indices, int classes, bool variants = true)
     {
-        int copies = Augmenter.TestTimePoses.Length + 1, capacity = input.Shape[0] / copies;
+        int copies = variants ? Augmenter.TestTimePoses.Length + 1 : 1, capacity = input.Shape[0] / copies;
         if (capacity < 1) throw new ArgumentException($"a batch of {input.Shape[0]} cannot hold the {copies} poses of one image");
         var x = new float[capacity * copies * SymbolImage.Pixels];
         var logits = new float[capacity * copies * classes];
+        var mean = new double[capacity * classes];
         var predicted = new int[indices.Length];
         var truth = new int[indices.Length];
         double lossSum = 0;
         int correct = 0;
-        net.Train(false);
+        foreach (var net in nets) net.Train(false);
         for (int start = 0; start < indices.Length; start += capacity)
         {
             int n = Math.Min(capacity, indices.Length - start);
             for (int b = 0; b < n; b++)
             {
+                var image = data.Image(indices[start + b]).ToArray();
                 int c = 0;
-                foreach (var variant in Augmenter.TestTimeVariants(data.Image(indices[start + b]).ToArray()))
+                foreach (var variant in variants ? Augmenter.TestTimeVariants(image) : [image])
                 {
                     var dst = x.AsSpan(((b * copies) + c++) * SymbolImage.Pixels, SymbolImage.Pixels);
                     for (int p = 0; p < SymbolImage.Pixels; p++) dst[p] = variant[p] / 255f;
                 }
             }
             input.CopyFrom(x.AsSpan(0, n * copies * SymbolImage.Pixels));
-            net.Forward(input, n * copies).CopyTo(logits.AsSpan(0, n * copies * classes));
+            Array.Clear(mean);
+            foreach (var net in nets)
+            {
+                net.Forward(input, n * copies).CopyTo(logits.AsSpan(0, n * copies * classes));
+                for (int b = 0; b < n; b++)
+                    for (int c = 0; c < copies; c++)
+                        Softmax.AddTo(logits.AsSpan((b * copies + c) * classes, classes), mean.AsSpan(b * classes, classes), 1.0 / (copies * nets.Count));
+            }
             for (int b = 0; b < n; b++)
             {
-                var mean = new double[classes];
-                for (int c = 0; c < copies; c++)
-                    Softmax.AddTo(logits.AsSpan((b * copies + c) * classes, classes), mean, 1.0 / copies);
+                var m = mean.AsSpan(b * classes, classes);
                 int best = 0;
-                for (int j = 1; j < classes; j++) if (mean[j] > mean[best]) best = j;
+                for (int j = 1; j < classes; j++) if (m[j] > m[best]) best = j;
                 int label = data.Labels[indices[start + b]];
                 predicted[start + b] = best;
                 truth[start + b] = label;
-                lossSum -= Math.Log(Math.Max(mean[label], 1e-12));
+                lossSum -= Math.Log(Math.Max(m[label], 1e-12));
                 if (best == label) correct++;
             }
         }

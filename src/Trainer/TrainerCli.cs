@@ -43,7 +43,7 @@ public static class TrainerCli
             return Train(config, outDir, parse.GetValue(resumeOption), parse.GetValue(acceleratorOption), parse.GetValue(cacheOption), stdout, cancel);
         }));
 
-        var weightsOption = new Option<string>("--weights") { Description = "Exported weights (model.safetensors)", Required = true };
+        var weightsOption = new Option<string>("--weights") { Description = "Exported weights (model.safetensors); several files separated by commas are scored as an ensemble, probabilities averaged", Required = true };
         var jsonOption = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var evalData = new Option<string[]>("--data") { Description = "Data to score (Kaggle layout); repeat to merge", Required = true, AllowMultipleArgumentsPerToken = true };
         var splitConfig = new Option<string?>("--config") { Description = "Score only the test split this config defines (default: every image)" };
@@ -223,7 +223,12 @@ public static class TrainerCli
 
     private static int Evaluate(string weightsPath, string[] dataPaths, string? splitConfig, bool average, bool json, string? accelerator, string? cache, TextWriter stdout)
     {
-        var weights = ModelWeights.Load(weightsPath);
+        // Several files separated by commas: an ensemble, its probabilities averaged.
+        var members = weightsPath.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModelWeights.Load).ToList();
+        if (members.Count == 0) throw new ArgumentException("--weights names no file");
+        var weights = members[0];
+        if (members.Any(m => !m.Classes.SequenceEqual(weights.Classes) || !m.Model.Input.SequenceEqual(weights.Model.Input)))
+            throw new ArgumentException("the weights files of an ensemble must know the same classes in the same order and take the same input");
         var log = json ? TextWriter.Null : stdout;
         using var device = ComputeDevice.Create(AcceleratorChoiceParser.Resolve(accelerator));
         log.WriteLine(device.Description);
@@ -236,30 +241,45 @@ public static class TrainerCli
             indices = Splitter.Split(data, config.Data.Split, config.Data.MaxPerClass).Test;
         }
         const int batch = 256;
-        using var net = weights.CreateNetwork(device, batch);
-        using var loss = new SoftmaxCrossEntropyLoss(device, batch, weights.Classes.Count);
-        using var input = Tensor.Zeros(device, [batch, .. weights.Model.Input]);
-        var result = average ? Evaluation.RunAveraged(net, input, data, indices, weights.Classes.Count) : Evaluation.Run(net, loss, input, data, indices);
-        var report = ClassificationReport.Compute(weights.Classes, result.Truth, result.Predicted);
-        if (json)
+        var nets = new List<Sequential>();
+        try
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new
+            foreach (var m in members) nets.Add(m.CreateNetwork(device, batch));
+            using var loss = new SoftmaxCrossEntropyLoss(device, batch, weights.Classes.Count);
+            using var input = Tensor.Zeros(device, [batch, .. weights.Model.Input]);
+            var result = average || nets.Count > 1
+                ? Evaluation.RunAveraged(nets, input, data, indices, weights.Classes.Count, variants: average)
+                : Evaluation.Run(nets[0], loss, input, data, indices);
+            return Report(result);
+        }
+        finally
+        {
+            foreach (var n in nets) n.Dispose();
+        }
+
+        int Report(Evaluation result)
+        {
+            var report = ClassificationReport.Compute(weights.Classes, result.Truth, result.Predicted);
+            if (json)
             {
-                weights = weightsPath,
-                averaged = average,
-                images = report.Total,
-                accuracy = report.Accuracy,
-                loss = result.Loss,
-                macro_avg = report.MacroAverage,
-                weighted_avg = report.WeightedAverage,
-                classes = report.PerClass,
-            }, new JsonSerializerOptions(TrainerConfig.JsonOptions) { UnmappedMemberHandling = default }));
+                stdout.WriteLine(JsonSerializer.Serialize(new
+                {
+                    weights = weightsPath,
+                    averaged = average,
+                    images = report.Total,
+                    accuracy = report.Accuracy,
+                    loss = result.Loss,
+                    macro_avg = report.MacroAverage,
+                    weighted_avg = report.WeightedAverage,
+                    classes = report.PerClass,
+                }, new JsonSerializerOptions(TrainerConfig.JsonOptions) { UnmappedMemberHandling = default }));
+            }
+            else
+            {
+                stdout.Write(report.ToMarkdown($"{Path.GetFileName(weightsPath)} on {string.Join(", ", dataPaths)}"));
+            }
+            return 0;
         }
-        else
-        {
-            stdout.Write(report.ToMarkdown($"{Path.GetFileName(weightsPath)} on {string.Join(", ", dataPaths)}"));
-        }
-        return 0;
     }
 
     private static int ExportSplit(TrainerConfig config, string outDir, string? cache, TextWriter stdout)

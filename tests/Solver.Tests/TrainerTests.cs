@@ -68,6 +68,14 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(120, averaged.RootElement.GetProperty("images").GetInt32());
         Assert.True(averaged.RootElement.GetProperty("accuracy").GetDouble() >= 0.8, ajson);
         Assert.True(averaged.RootElement.GetProperty("loss").GetDouble() > 0, ajson);
+
+        // The same weights twice, as an ensemble, score exactly as they do alone (the mean of equal probabilities).
+        var model = Path.Combine(outDir, "model.safetensors");
+        var (tcode, tjson, terr) = Cli("evaluate", "--weights", $"{model},{model}", "--data", data, "--json", "--accelerator", "cpu", "--cache", Cache);
+        Assert.True(tcode == 0, terr);
+        using var twice = System.Text.Json.JsonDocument.Parse(tjson);
+        Assert.Equal(doc.RootElement.GetProperty("accuracy").GetDouble(), twice.RootElement.GetProperty("accuracy").GetDouble());
+        Assert.Equal(doc.RootElement.GetProperty("loss").GetDouble(), twice.RootElement.GetProperty("loss").GetDouble(), 4);
     }
 
     [Fact]

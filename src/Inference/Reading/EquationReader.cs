@@ -25,8 +25,9 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
     /// <summary>Images are analysed at most this large on their longer side; photos are scaled down first.</summary>
     public const int WorkingSide = 2000;
 
+    /// <param name="weightsPath">One weights file, or several separated by commas: an ensemble whose probabilities are averaged.</param>
     public static EquationReader Open(string weightsPath, ComputeDevice device) =>
-        new(new SymbolRecognizer(ModelWeights.Load(weightsPath), device));
+        new(new SymbolRecognizer(WeightsList.Split(weightsPath).Select(ModelWeights.Load).ToList(), device));
 
     public ReadResult Read(byte[] bytes, string name, ReadOptions? options = null)
     {

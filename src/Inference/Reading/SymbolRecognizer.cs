@@ -9,24 +9,47 @@ public sealed record Alternative(string Label, double Confidence);
 /// <summary>The recognizer's answer for one crop: the best label and its top alternatives (best first).</summary>
 public sealed record Prediction(string Label, double Confidence, IReadOnlyList<Alternative> Alternatives);
 
-/// <summary>Runs exported weights on 45x45 crops, all symbols of an equation in batched forward passes on the device.</summary>
+/// <summary>
+/// Runs exported weights on 45x45 crops, all symbols of an equation in batched forward passes on the device. Given
+/// several networks trained on the same classes (an ensemble), it averages their probabilities.
+/// </summary>
 public sealed class SymbolRecognizer : IDisposable
 {
     private const int Batch = 64;
-    private readonly Sequential net;
+    private readonly List<Sequential> nets = [];
     private readonly Tensor input;
     private readonly float[] host = new float[Batch * SymbolImage.Pixels];
 
-    public SymbolRecognizer(ModelWeights weights, ComputeDevice device)
+    public SymbolRecognizer(ModelWeights weights, ComputeDevice device) : this([weights], device) { }
+
+    public SymbolRecognizer(IReadOnlyList<ModelWeights> members, ComputeDevice device)
     {
-        Weights = weights;
-        if (!weights.Model.Input.SequenceEqual([1, SymbolImage.Size, SymbolImage.Size]))
-            throw new InvalidDataException($"the weights expect input {string.Join("x", weights.Model.Input)}, the solver makes 1x45x45 crops");
-        net = weights.CreateNetwork(device, Batch);
-        input = Tensor.Zeros(device, Batch, 1, SymbolImage.Size, SymbolImage.Size);
+        if (members.Count == 0) throw new ArgumentException("no recognizer weights given");
+        Weights = members[0];
+        foreach (var w in members)
+        {
+            if (!w.Model.Input.SequenceEqual([1, SymbolImage.Size, SymbolImage.Size]))
+                throw new InvalidDataException($"the weights expect input {string.Join("x", w.Model.Input)}, the solver makes 1x45x45 crops");
+            if (!w.Classes.SequenceEqual(Weights.Classes))
+                throw new InvalidDataException("the recognizer's weights files must know the same classes in the same order to be averaged");
+        }
+        try
+        {
+            foreach (var w in members) nets.Add(w.CreateNetwork(device, Batch));
+            input = Tensor.Zeros(device, Batch, 1, SymbolImage.Size, SymbolImage.Size);
+        }
+        catch
+        {
+            foreach (var n in nets) n.Dispose();
+            throw;
+        }
     }
 
+    /// <summary>The first network's weights: the classes and config every member shares.</summary>
     public ModelWeights Weights { get; }
+
+    /// <summary>How many networks are averaged.</summary>
+    public int Members => nets.Count;
 
     /// <summary>
     /// Test-time averaging (on by default): each crop is also read turned, narrowed and sheared a little
@@ -50,7 +73,7 @@ public sealed class SymbolRecognizer : IDisposable
         return result;
     }
 
-    /// <summary>The softmax of every input's logits, averaged over each run of <paramref name="copies"/> inputs.</summary>
+    /// <summary>The softmax of every input's logits, averaged over each run of <paramref name="copies"/> inputs and over the networks.</summary>
     private List<double[]> MeanProbabilities(IReadOnlyList<byte[]> inputs, int copies)
     {
         int classes = Weights.Classes.Count;
@@ -62,16 +85,19 @@ public sealed class SymbolRecognizer : IDisposable
             for (int b = 0; b < n; b++)
                 for (int p = 0; p < SymbolImage.Pixels; p++) host[b * SymbolImage.Pixels + p] = inputs[start + b][p] / 255f;
             input.CopyFrom(host.AsSpan(0, n * SymbolImage.Pixels));
-            net.Forward(input, n).CopyTo(logits.AsSpan(0, n * classes));
-            for (int b = 0; b < n; b++)
-                Softmax.AddTo(logits.AsSpan(b * classes, classes), result[(start + b) / copies], 1.0 / copies);
+            foreach (var net in nets)
+            {
+                net.Forward(input, n).CopyTo(logits.AsSpan(0, n * classes));
+                for (int b = 0; b < n; b++)
+                    Softmax.AddTo(logits.AsSpan(b * classes, classes), result[(start + b) / copies], 1.0 / (copies * nets.Count));
+            }
         }
         return result;
     }
 
     public void Dispose()
     {
-        net.Dispose();
+        foreach (var net in nets) net.Dispose();
         input.Dispose();
     }
 }
