@@ -224,11 +224,8 @@ public static class TrainerCli
     private static int Evaluate(string weightsPath, string[] dataPaths, string? splitConfig, bool average, bool json, string? accelerator, string? cache, TextWriter stdout)
     {
         // Several files separated by commas: an ensemble, its probabilities averaged.
-        var members = weightsPath.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModelWeights.Load).ToList();
-        if (members.Count == 0) throw new ArgumentException("--weights names no file");
+        var members = WeightsList.Load(weightsPath);
         var weights = members[0];
-        if (members.Any(m => !m.Classes.SequenceEqual(weights.Classes) || !m.Model.Input.SequenceEqual(weights.Model.Input)))
-            throw new ArgumentException("the weights files of an ensemble must know the same classes in the same order and take the same input");
         var log = json ? TextWriter.Null : stdout;
         using var device = ComputeDevice.Create(AcceleratorChoiceParser.Resolve(accelerator));
         log.WriteLine(device.Description);

@@ -27,7 +27,7 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
 
     /// <param name="weightsPath">One weights file, or several separated by commas: an ensemble whose probabilities are averaged.</param>
     public static EquationReader Open(string weightsPath, ComputeDevice device) =>
-        new(new SymbolRecognizer(WeightsList.Split(weightsPath).Select(ModelWeights.Load).ToList(), device));
+        new(new SymbolRecognizer(WeightsList.Load(weightsPath), device));
 
     public ReadResult Read(byte[] bytes, string name, ReadOptions? options = null)
     {

@@ -24,15 +24,9 @@ public sealed class SymbolRecognizer : IDisposable
 
     public SymbolRecognizer(IReadOnlyList<ModelWeights> members, ComputeDevice device)
     {
-        if (members.Count == 0) throw new ArgumentException("no recognizer weights given");
-        Weights = members[0];
-        foreach (var w in members)
-        {
-            if (!w.Model.Input.SequenceEqual([1, SymbolImage.Size, SymbolImage.Size]))
-                throw new InvalidDataException($"the weights expect input {string.Join("x", w.Model.Input)}, the solver makes 1x45x45 crops");
-            if (!w.Classes.SequenceEqual(Weights.Classes))
-                throw new InvalidDataException("the recognizer's weights files must know the same classes in the same order to be averaged");
-        }
+        Weights = WeightsList.Check(members.ToList())[0];
+        if (!Weights.Model.Input.SequenceEqual([1, SymbolImage.Size, SymbolImage.Size]))
+            throw new InvalidDataException($"the weights expect input {string.Join("x", Weights.Model.Input)}, the solver makes 1x45x45 crops");
         try
         {
             foreach (var w in members) nets.Add(w.CreateNetwork(device, Batch));
