@@ -14,17 +14,7 @@ public sealed class EnsembleTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private string RandomWeights(string name, string[] classes, int seed)
-    {
-        var path = Path.Combine(dir, name);
-        var spec = new ModelSpec { Layers = [new LayerSpec { Type = "conv2d", OutChannels = 2, Kernel = 5, Stride = 3 }, new LayerSpec { Type = "relu" }, new LayerSpec { Type = "flatten" }, new LayerSpec { Type = "linear" }] };
-        using var d = ComputeDevice.Create(AcceleratorChoice.Cpu);
-        using var net = spec.Build(classes.Length);
-        net.Build(d, 1, [1, 45, 45]);
-        Init.Apply(net, InitKind.HeNormal, seed);
-        ModelWeights.Save(path, net, classes, spec);
-        return path;
-    }
+    private string RandomWeights(string name, string[] classes, int seed) => TestWeights.Random(Path.Combine(dir, name), classes, seed);
 
     private static List<byte[]> Crops(int count)
     {

@@ -18,18 +18,7 @@ public sealed class SolveCliTests : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     /// <summary>Weights of the recognizer's shape with random values: enough to exercise every path but recognition.</summary>
-    private string RandomWeights()
-    {
-        var path = Path.Combine(dir, "random.safetensors");
-        var spec = new ModelSpec { Layers = [new LayerSpec { Type = "conv2d", OutChannels = 2, Kernel = 5, Stride = 3 }, new LayerSpec { Type = "relu" }, new LayerSpec { Type = "flatten" }, new LayerSpec { Type = "linear" }] };
-        string[] classes = ["0", "1", "2", "x", "y", "+", "-", "="];
-        using var d = ComputeDevice.Create(AcceleratorChoice.Cpu);
-        using var net = spec.Build(classes.Length);
-        net.Build(d, 1, [1, 45, 45]);
-        Init.Apply(net, InitKind.HeNormal, 1);
-        ModelWeights.Save(path, net, classes, spec);
-        return path;
-    }
+    private string RandomWeights() => TestWeights.Random(Path.Combine(dir, "random.safetensors"), ["0", "1", "2", "x", "y", "+", "-", "="], 1);
 
     private (int Code, string Out, string Err) Solve(params string[] args)
     {
