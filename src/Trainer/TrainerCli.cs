@@ -239,44 +239,40 @@ public static class TrainerCli
         }
         const int batch = 256;
         var nets = new List<Sequential>();
+        Evaluation result;
         try
         {
             foreach (var m in members) nets.Add(m.CreateNetwork(device, batch));
             using var loss = new SoftmaxCrossEntropyLoss(device, batch, weights.Classes.Count);
             using var input = Tensor.Zeros(device, [batch, .. weights.Model.Input]);
-            var result = average || nets.Count > 1
+            result = average || nets.Count > 1
                 ? Evaluation.RunAveraged(nets, input, data, indices, weights.Classes.Count, variants: average)
                 : Evaluation.Run(nets[0], loss, input, data, indices);
-            return Report(result);
         }
         finally
         {
             foreach (var n in nets) n.Dispose();
         }
-
-        int Report(Evaluation result)
+        var report = ClassificationReport.Compute(weights.Classes, result.Truth, result.Predicted);
+        if (json)
         {
-            var report = ClassificationReport.Compute(weights.Classes, result.Truth, result.Predicted);
-            if (json)
+            stdout.WriteLine(JsonSerializer.Serialize(new
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new
-                {
-                    weights = weightsPath,
-                    averaged = average,
-                    images = report.Total,
-                    accuracy = report.Accuracy,
-                    loss = result.Loss,
-                    macro_avg = report.MacroAverage,
-                    weighted_avg = report.WeightedAverage,
-                    classes = report.PerClass,
-                }, new JsonSerializerOptions(TrainerConfig.JsonOptions) { UnmappedMemberHandling = default }));
-            }
-            else
-            {
-                stdout.Write(report.ToMarkdown($"{Path.GetFileName(weightsPath)} on {string.Join(", ", dataPaths)}"));
-            }
-            return 0;
+                weights = weightsPath,
+                averaged = average,
+                images = report.Total,
+                accuracy = report.Accuracy,
+                loss = result.Loss,
+                macro_avg = report.MacroAverage,
+                weighted_avg = report.WeightedAverage,
+                classes = report.PerClass,
+            }, new JsonSerializerOptions(TrainerConfig.JsonOptions) { UnmappedMemberHandling = default }));
         }
+        else
+        {
+            stdout.Write(report.ToMarkdown($"{Path.GetFileName(weightsPath)} on {string.Join(", ", dataPaths)}"));
+        }
+        return 0;
     }
 
     private static int ExportSplit(TrainerConfig config, string outDir, string? cache, TextWriter stdout)

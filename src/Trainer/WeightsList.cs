@@ -13,9 +13,9 @@ public static class WeightsList
     }
 
     /// <summary>Every file of the list, checked to know the same classes in the same order and to take the same input.</summary>
-    public static List<ModelWeights> Load(string weights) => Check(Split(weights).Select(ModelWeights.Load).ToList());
+    public static IReadOnlyList<ModelWeights> Load(string weights) => Check(Split(weights).Select(ModelWeights.Load).ToList());
 
-    public static List<ModelWeights> Check(List<ModelWeights> members)
+    public static IReadOnlyList<ModelWeights> Check(IReadOnlyList<ModelWeights> members)
     {
         if (members.Count == 0) throw new ArgumentException("no weights given");
         var first = members[0];

@@ -24,7 +24,7 @@ public sealed class SymbolRecognizer : IDisposable
 
     public SymbolRecognizer(IReadOnlyList<ModelWeights> members, ComputeDevice device)
     {
-        Weights = WeightsList.Check(members.ToList())[0];
+        Weights = WeightsList.Check(members)[0];
         if (!Weights.Model.Input.SequenceEqual([1, SymbolImage.Size, SymbolImage.Size]))
             throw new InvalidDataException($"the weights expect input {string.Join("x", Weights.Model.Input)}, the solver makes 1x45x45 crops");
         try
