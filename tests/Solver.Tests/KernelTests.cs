@@ -88,6 +88,47 @@ public class KernelTests
         }
     }
 
+    /// <summary>
+    /// A one-channel input as the first layer sees it: mostly blank images (one wholly blank), 2% of pixels inked, with
+    /// the fused ReLU, and the weight and bias gradients under dense and mostly-zero output gradients. A kernel that
+    /// skipped blank windows (tried: docs/performance.md) would have to pass this, since single pixels put ink at every
+    /// place of a window.
+    /// </summary>
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void One_channel_images_with_empty_windows_match_reference(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(3);
+        (int n, int h, int w, int cout, int k, int s, int p)[] cases =
+            [(3, 20, 23, 6, 3, 1, 0), (2, 45, 45, 8, 3, 1, 0), (2, 15, 14, 5, 3, 1, 1), (2, 13, 12, 4, 3, 2, 0), (2, 11, 17, 3, 5, 1, 0)];
+        foreach (var c in cases)
+        {
+            var g = ConvGeometry.Create(c.n, 1, c.h, c.w, c.cout, c.k, c.k, c.s, c.p);
+            // 2% of pixels inked, and image 0 of the batch blank: most windows are empty, some hold one pixel anywhere.
+            var x = new float[g.InputLength];
+            for (int i = c.h * c.w; i < x.Length; i++) x[i] = rng.NextDouble() < 0.02 ? 0.2f + rng.NextSingle() : 0f;
+            var w = Check.Random(rng, g.WeightLength);
+            var b = Check.Random(rng, g.Cout);
+            var dy = Check.Random(rng, g.OutputLength);
+            var sparse = dy.Select(v => rng.NextDouble() < 0.75 ? 0f : v).ToArray();
+            using var bx = Up(d, x); using var bw = Up(d, w); using var bb = Up(d, b);
+            using var by = d.Allocate(g.OutputLength); using var bdw = d.Allocate(g.WeightLength); using var bdb = d.Allocate(g.Cout);
+            using var ws = d.Conv.CreateWorkspace(g, inputGradient: false);
+
+            d.Conv.Forward(bx.View, bw.View, bb.View, by.View, g, ws, relu: true);
+            var expected = Reference.ConvForward(x, w, b, g).Select(v => Math.Max(v, 0f)).ToArray();
+            Check.Close(expected, Down(d, by, g.OutputLength), what: $"one-channel forward with ReLU {c}");
+            foreach (var (name, grad) in new[] { ("dense", dy), ("sparse", sparse) })
+            {
+                using var bdy = Up(d, grad);
+                var (_, rdw, rdb) = Reference.ConvBackward(x, w, grad, g);
+                d.Conv.BackwardWeights(bx.View, bdy.View, bdw.View, bdb.View, g, ws);
+                Check.Close(rdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"one-channel dw, {name} dy {c}");
+                Check.Close(rdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"one-channel db, {name} dy {c}");
+            }
+        }
+    }
+
     [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
     public void MaxPool2d_forward_and_backward_match_reference(string profile)
     {
