@@ -11,6 +11,12 @@ public sealed class Checkpoint
 {
     public const string FileName = "checkpoint.safetensors";
 
+    /// <summary>The config's JSON settings, plus NaN: the validation metrics of a run with no validation images.</summary>
+    private static readonly JsonSerializerOptions StateJson = new(TrainerConfig.JsonOptions)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     /// <summary>The epoch in progress (0-based) and the next batch in it.</summary>
     public int Epoch { get; set; }
     public int Batch { get; set; }
@@ -33,7 +39,7 @@ public sealed class Checkpoint
             .Concat((best?.Values ?? []).Select(t => t with { Name = "best." + t.Name }))
             .Concat(optimizer.State.Select(s => new NamedTensor(s.Name, s.Value.Shape, s.Value.ToArray())));
         state.OptimizerSteps = optimizer.Steps;
-        var meta = new Dictionary<string, string> { ["state"] = JsonSerializer.Serialize(state, TrainerConfig.JsonOptions) };
+        var meta = new Dictionary<string, string> { ["state"] = JsonSerializer.Serialize(state, StateJson) };
         SafeTensors.Write(path, tensors, meta);
     }
 
@@ -43,7 +49,7 @@ public sealed class Checkpoint
     {
         var file = SafeTensors.Read(path);
         if (!file.Metadata.TryGetValue("state", out var json)) throw new InvalidDataException($"{path}: not a Solver checkpoint");
-        var state = JsonSerializer.Deserialize<Checkpoint>(json, TrainerConfig.JsonOptions) ?? throw new InvalidDataException($"{path}: empty state");
+        var state = JsonSerializer.Deserialize<Checkpoint>(json, StateJson) ?? throw new InvalidDataException($"{path}: empty state");
         var model = file.Tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key[6..], kv => kv.Value with { Name = kv.Key[6..] });
         net.LoadStateDict(model);
         foreach (var (name, tensor) in optimizer.State)

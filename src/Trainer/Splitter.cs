@@ -66,4 +66,7 @@ public static class Splitter
         var train = split.Train.OrderBy(_ => rng.Next()).Where(i => seen[data.Labels[i]]++ < maxPerClass).Order().ToArray();
         return split with { Train = train };
     }
+
+    /// <summary>The validation images moved into the training set (a final fit); test untouched.</summary>
+    public static DataSplit TrainOnVal(DataSplit split) => new([.. split.Train.Concat(split.Val).Order()], [], split.Test);
 }

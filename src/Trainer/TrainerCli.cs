@@ -158,6 +158,7 @@ public static class TrainerCli
                 throw new ConfigException($"data.ink {inkPath}: none of the images has its InkML there (files iso<N>.inkml pair with images named ...iso<N>.png)");
         }
         var split = Splitter.CapTraining(data, Splitter.Split(data, config.Data.Split, config.Data.MaxPerClass), config.Data.MaxTrainPerClass, config.Data.Split.Seed);
+        if (config.Data.Split.TrainOnVal) split = Splitter.TrainOnVal(split);
         stdout.WriteLine($"split: {split.Train.Length} train, {split.Val.Length} val, {split.Test.Length} test (seed {config.Data.Split.Seed}, grouped by expression where known)");
         var missing = config.Data.Classes.Where((c, i) => data.Labels.All(l => l != i)).ToList();
         if (missing.Count > 0) stdout.WriteLine($"warning: no images of class(es) {string.Join(", ", missing)}");

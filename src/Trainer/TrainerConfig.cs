@@ -89,6 +89,7 @@ public sealed class TrainerConfig
         Require(ClassWeights is "none" or "balanced" or "sqrt", $"class_weights '{ClassWeights}' is not supported; use none, balanced or sqrt");
         Require(LabelSmoothing is >= 0f and < 1f, $"label_smoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(EarlyStopping is null || EarlyStopping.Patience >= 1, "early_stopping.patience must be >= 1");
+        Require(EarlyStopping is null || !Data.Split.TrainOnVal, "early_stopping needs the validation images, which data.split.train_on_val trains on: remove one of the two");
         Data.Validate(Require);
         Optimizer.Validate(Require);
         Model.Validate(Require, Data.Classes.Count);
@@ -135,6 +136,11 @@ public sealed class SplitConfig
     public double Val { get; set; } = 0.1;
     public double Test { get; set; } = 0.2;
     public int Seed { get; set; } = 42;
+    /// <summary>
+    /// A final fit: the validation images join the training set after the split, so that train, validation and test
+    /// are drawn exactly as without it and the test images stay the same. Needs no early stopping.
+    /// </summary>
+    public bool TrainOnVal { get; set; }
 
     public void Validate(Action<bool, string> require)
     {

@@ -174,7 +174,8 @@ public sealed class TrainingSession(TrainerConfig config, Dataset data, DataSpli
             }
             MetricsFile.Write(Path.Combine(outDir, "metrics.csv"), state.History);
             Checkpoint.Save(checkpointPath, state, net, optimizer, best);
-            log(FormattableString.Invariant($"epoch {row.Epoch}/{config.Epochs}: train loss {row.TrainLoss:F4} acc {row.TrainAccuracy * 100:F2}% | val loss {row.ValLoss:F4} acc {row.ValAccuracy * 100:F2}% | {row.Seconds:F1} s, {row.ImagesPerSecond:F0} img/s"));
+            string valText = split.Val.Length == 0 ? "no validation images" : FormattableString.Invariant($"val loss {row.ValLoss:F4} acc {row.ValAccuracy * 100:F2}%");
+            log(FormattableString.Invariant($"epoch {row.Epoch}/{config.Epochs}: train loss {row.TrainLoss:F4} acc {row.TrainAccuracy * 100:F2}% | {valText} | {row.Seconds:F1} s, {row.ImagesPerSecond:F0} img/s"));
             if (stop)
             {
                 log(FormattableString.Invariant($"early stopping: no better validation accuracy for {config.EarlyStopping!.Patience} epochs"));

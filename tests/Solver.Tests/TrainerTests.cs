@@ -161,6 +161,31 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(capped.Train, Splitter.CapTraining(data, split, 5, 7).Train);
     }
 
+    [Fact]
+    public void Training_on_validation_keeps_the_test_images_and_runs_without_validation()
+    {
+        var folder = TinyData.WriteFolder(Path.Combine(dir, "tov"), perClass: 30, seed: 3);
+        var data = Dataset.Load([folder], TinyData.Classes, Cache);
+        var split = Splitter.Split(data, new SplitConfig { Train = 0.6, Val = 0.2, Test = 0.2, Seed = 7 }, 0);
+        var merged = Splitter.TrainOnVal(split);
+        Assert.Empty(merged.Val);
+        Assert.Equal(split.Test, merged.Test);
+        Assert.Equal(split.Train.Concat(split.Val).Order(), merged.Train);
+
+        // A whole run: the same test images as without it, the log says there is no validation, and early stopping is refused.
+        var config = TinyData.Write(Path.Combine(dir, "tov.json"), File.ReadAllText(TinyData.Config(dir, folder, epochs: 2))
+            .Replace("\"seed\": 7 }", "\"seed\": 7, \"train_on_val\": true }", StringComparison.Ordinal));
+        var (code, stdout, stderr) = Cli("--config", config, "--out", Path.Combine(dir, "tov-run"), "--accelerator", "cpu", "--cache", Cache);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains($"split: {merged.Train.Length} train, 0 val, {split.Test.Length} test", stdout);
+        Assert.Contains("no validation images", stdout);
+        Assert.DoesNotContain("warning: pictures", stdout);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"seed\": 3", "\"seed\": 3, \"early_stopping\": { \"patience\": 2 }", StringComparison.Ordinal));
+        var (bad, _, err) = Cli("--config", config, "--out", Path.Combine(dir, "tov-bad"), "--accelerator", "cpu", "--cache", Cache);
+        Assert.Equal(2, bad);
+        Assert.Contains("train_on_val", err);
+    }
+
     [Theory]
     [InlineData("{ \"name\": ", "invalid JSON")]
     [InlineData("{ \"name\": \"x\", \"epochz\": 3 }", "unknown field")]
