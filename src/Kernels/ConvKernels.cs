@@ -54,7 +54,7 @@ public static class ConvKernels
         int blocks = (g.Cout + 3) / 4;
         int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
         var bias = hasBias != 0 ? Quad.Gather(b, c0, 1, g.Cout - c0) : new Quad();
-        int plane = g.OH * g.OW, wStep = blocks * 4;
+        int plane = g.OH * g.OW, wStep = blocks * 4, xLength = x.IntLength;
         fixed (float* xBase = &x[0])
         fixed (Quad* wBase = &wq[0])
         fixed (float* yBase = &y[0])
@@ -66,7 +66,9 @@ public static class ConvKernels
             {
                 int ow0 = blk * 4, iw0 = ow0 - g.Pad;
                 int at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0;
-                if (g.Stride != 1 || !rowsInside || iw0 < 0 || iw0 + 3 + g.KW > g.W)
+                // A block whose last columns lie past the output's row end reads past the input row's end: harmless,
+                // since only those columns see it and they are not stored, as long as the reads stay in the buffer.
+                if (g.Stride != 1 || !rowsInside || iw0 < 0 || (iw0 + 3 + g.KW > g.W && ((n * g.Cin + g.Cin) * g.H - 1) * g.W + iw0 + 2 + g.KW >= xLength))
                 {
                     ForwardEdgeBlock(xBase, (float*)wBase, yBase, g, n, cb, oh, ow0, bias, at, relu);
                     continue;

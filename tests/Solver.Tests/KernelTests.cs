@@ -89,6 +89,33 @@ public class KernelTests
     }
 
     /// <summary>
+    /// The last block of a row whose output width is not a multiple of four reads past the input row's end, into the
+    /// next row, the next plane, or a larger buffer's unused images: only the columns it does not store see those
+    /// values. Here the unused image of the buffer is NaN, and nothing of it may reach the output.
+    /// </summary>
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Forward_row_tails_never_store_what_they_read_past_the_row(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(5);
+        foreach (var (cin, h, w, k) in new[] { (1, 9, 11, 3), (3, 8, 10, 5), (2, 7, 6, 3) })
+        {
+            var g = ConvGeometry.Create(2, cin, h, w, 6, k, k, 1, 0);
+            var x = Check.Random(rng, g.InputLength);
+            var wt = Check.Random(rng, g.WeightLength);
+            var b = Check.Random(rng, g.Cout);
+            var padded = x.Concat(Enumerable.Repeat(float.NaN, cin * h * w)).ToArray(); // room for a third image, unused
+            using var bx = Up(d, padded); using var bw = Up(d, wt); using var bb = Up(d, b);
+            using var by = d.Allocate(g.OutputLength);
+            using var ws = d.Conv.CreateWorkspace(ConvGeometry.Create(3, cin, h, w, 6, k, k, 1, 0));
+            d.Conv.Forward(bx.View, bw.View, bb.View, by.View, g, ws, relu: true);
+            var y = Down(d, by, g.OutputLength);
+            Assert.All(y, v => Assert.False(float.IsNaN(v)));
+            Check.Close(Reference.ConvForward(x, wt, b, g).Select(v => Math.Max(v, 0f)).ToArray(), y, what: $"conv forward, row tails {g.OW % 4} wide");
+        }
+    }
+
+    /// <summary>
     /// A one-channel input as the first layer sees it: mostly blank images (one wholly blank), 2% of pixels inked, with
     /// the fused ReLU, and the weight and bias gradients under dense and mostly-zero output gradients. A kernel that
     /// skipped blank windows (tried: docs/performance.md) would have to pass this, since single pixels put ink at every
