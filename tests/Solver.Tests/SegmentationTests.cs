@@ -80,6 +80,40 @@ public class SegmentationTests
         Assert.Equal(6, adaptive.Symbols.Count);
     }
 
+    /// <summary>
+    /// Ruled lines every 40 px, tilted 1.5 degrees, in dashes: what the threshold leaves of a faint printed line in a
+    /// blurred, noisy photo. (A line dark and sharp enough to survive whole joins every symbol that crosses it into one
+    /// part; that is not handled.)
+    /// </summary>
+    private static Func<int, int, byte, byte> Ruled() => (x, y, v) =>
+    {
+        double onLine = (y - 0.026 * x) % 40;
+        bool line = onLine >= 0 && onLine < 1.2 && x % 11 < 6;
+        return line ? Math.Min(v, (byte)90) : v;
+    };
+
+    [Theory]
+    [InlineData("x^2-5x+6=0", 9)]
+    [InlineData("2x+3=7", 6)]
+    [InlineData("4-1=3", 5)]
+    public void Ruled_lines_are_not_read_as_symbols(string text, int count)
+    {
+        for (int seed = 1; seed <= 3; seed++)
+        {
+            Assert.Equal(count, Segment(text, seed, damage: Ruled()).Symbols.Count);
+        }
+    }
+
+    [Fact]
+    public void Written_minus_signs_in_a_row_are_not_a_ruled_line()
+    {
+        for (int seed = 1; seed <= 5; seed++)
+        {
+            Assert.Equal(11, Segment("1-2-3-4-5-6", seed).Symbols.Count);
+            Assert.Equal(9, Segment("x-1-2-3=0", seed).Symbols.Count);
+        }
+    }
+
     [Fact]
     public void A_crossbar_drawn_short_of_its_stem_may_be_a_plus()
     {

@@ -11,7 +11,7 @@ public sealed record SegmentedSymbol(Box Box, byte[] Crop, bool Superscript)
 public sealed record Segmentation(IReadOnlyList<SegmentedSymbol> Symbols, InkMask Mask);
 
 /// <summary>
-/// Image to symbols: binarize, find 8-connected components, drop specks, merge the parts of one symbol, read
+/// Image to symbols: binarize, find 8-connected components, drop ruled lines and specks, merge the parts of one symbol, read
 /// left to right, and mark exponents by their size and height against the symbol before them.
 /// </summary>
 public static class Segmenter
@@ -19,7 +19,7 @@ public static class Segmenter
     public static Segmentation Segment(GrayImage gray, BinarizationMethod method = BinarizationMethod.Sauvola)
     {
         var mask = Binarizer.Apply(gray, method);
-        var parts = ConnectedComponents.Find(mask);
+        var parts = RuledLines.Remove(ConnectedComponents.Find(mask), mask.Width);
         parts = DropSpecks(parts);
         var merged = MergeStacked(parts);
         merged.Sort((a, b) => a.Box.X.CompareTo(b.Box.X));
