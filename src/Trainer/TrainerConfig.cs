@@ -90,6 +90,7 @@ public sealed class TrainerConfig
         Require(LabelSmoothing is >= 0f and < 1f, $"label_smoothing must be at least 0 and below 1, got {LabelSmoothing}");
         Require(EarlyStopping is null || EarlyStopping.Patience >= 1, "early_stopping.patience must be >= 1");
         Require(EarlyStopping is null || !Data.Split.TrainOnVal, "early_stopping needs the validation images, which data.split.train_on_val trains on: remove one of the two");
+        Require(EarlyStopping is null || Data.Split.Val > 0, "early_stopping needs validation images, and data.split.val is 0");
         Data.Validate(Require);
         Optimizer.Validate(Require);
         Model.Validate(Require, Data.Classes.Count);

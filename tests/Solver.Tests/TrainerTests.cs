@@ -184,6 +184,12 @@ public sealed class TrainerTests : IDisposable
         var (bad, _, err) = Cli("--config", config, "--out", Path.Combine(dir, "tov-bad"), "--accelerator", "cpu", "--cache", Cache);
         Assert.Equal(2, bad);
         Assert.Contains("train_on_val", err);
+        // Nor can it stop early with no validation images at all.
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"train\": 0.6, \"val\": 0.2", "\"train\": 0.8, \"val\": 0", StringComparison.Ordinal)
+            .Replace(", \"train_on_val\": true", "", StringComparison.Ordinal));
+        var (none, _, noneErr) = Cli("--config", config, "--out", Path.Combine(dir, "tov-none"), "--accelerator", "cpu", "--cache", Cache);
+        Assert.Equal(2, none);
+        Assert.Contains("data.split.val is 0", noneErr);
     }
 
     [Theory]
