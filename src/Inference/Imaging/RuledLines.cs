@@ -6,7 +6,8 @@ namespace Solver.Inference.Imaging;
 /// line is told from a written minus or '=' by its extent: its thin pieces lie on one straight, nearly horizontal line
 /// (the page may be tilted a little) that crosses most of the image, where a written equation's bars are a few short
 /// pieces at the height of their neighbours' middle. Such lines are found with a small Hough transform over the thin
-/// pieces and their pieces dropped. Strokes that cross a line keep the bit of it they touch.
+/// pieces and their pieces dropped. Strokes that cross a line keep the bit of it they touch. A whole line is dropped
+/// only when it touches no symbol: one that crosses symbols joins them into one part, which is not handled.
 /// </summary>
 public static class RuledLines
 {
@@ -46,7 +47,7 @@ public static class RuledLines
         }
         // Pieces of a found line that noise or blur made a little thicker, or that its fit missed by a pixel or two.
         foreach (var p in parts)
-            if (p.Box.Height <= 2 * MaxPieceHeight && p.Box.Width >= p.Box.Height && lines.Any(l => Math.Abs(p.Box.CenterY - (l.Offset + l.Slope * p.Box.CenterX)) <= 2 * Tolerance))
+            if (p.Box.Height <= 2 * MaxPieceHeight && p.Box.Width >= p.Box.Height && lines.Any(l => Distance(p, l) <= 2 * Tolerance))
                 removed.Add(p);
         return removed.Count == 0 ? parts : parts.Where(p => !removed.Contains(p)).ToList();
     }
@@ -56,7 +57,10 @@ public static class RuledLines
 
     private readonly record struct Line(double Slope, double Offset);
 
-    private static bool OnLine(Component p, Line l) => Math.Abs(p.Box.CenterY - (l.Offset + l.Slope * p.Box.CenterX)) <= Tolerance;
+    /// <summary>How far (px, vertically) the piece's centre lies from the line.</summary>
+    private static double Distance(Component p, Line l) => Math.Abs(p.Box.CenterY - (l.Offset + l.Slope * p.Box.CenterX));
+
+    private static bool OnLine(Component p, Line l) => Distance(p, l) <= Tolerance;
 
     private static bool IsRuledLine(List<Component> on, int imageWidth)
     {
