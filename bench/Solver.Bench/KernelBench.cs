@@ -46,7 +46,8 @@ public static class KernelBench
             var hx = Random(g.InputLength); var hw = Random(g.WeightLength); var hb = Random(g.Cout); var hy = new float[g.OutputLength];
             using var x = d.Allocate(g.InputLength); using var w = d.Allocate(g.WeightLength); using var b = d.Allocate(g.Cout);
             using var y = d.Allocate(g.OutputLength); using var dx = d.Allocate(g.InputLength); using var dw = d.Allocate(g.WeightLength);
-            using var ws = d.Conv.CreateWorkspace(g);
+            using var ws = d.Conv.CreateWorkspace(g, algorithm: ConvAlgorithm.Direct);
+            using var cws = d.Conv.CreateWorkspace(g, algorithm: ConvAlgorithm.Columns);
             using var sparse = d.Allocate(g.OutputLength);
             sparse.View.CopyFromCPU(Random(g.OutputLength).Select(v => v < 0.85f ? 0f : v).ToArray());
             x.View.CopyFromCPU(hx); w.View.CopyFromCPU(hw); b.View.CopyFromCPU(hb); y.View.CopyFromCPU(Random(g.OutputLength));
@@ -57,9 +58,11 @@ public static class KernelBench
             {
                 ("forward", "plane per thread (before)", Sync(() => oldForward(d.Stream, outGrid.ThreadCount, x.View, w.View, b.View, y.View, g, outGrid, 1))),
                 ("forward", "register-blocked (now)", Sync(() => d.Conv.Forward(x.View, w.View, b.View, y.View, g, ws))),
+                ("forward", "matrix multiply over columns (im2col)", Sync(() => d.Conv.Forward(x.View, w.View, b.View, y.View, g, cws))),
                 ("forward", "plain C# loop (ceiling)", () => PlainForward.Run(hx, hw, hb, hy, g)),
                 ("backward-input", "gather, plane per thread (before; kept for strides > 1)", Sync(() => oldInput(d.Stream, inGrid.ThreadCount, y.View, w.View, dx.View, g, inGrid))),
                 ("backward-input", "register-blocked (now)", Sync(() => d.Conv.BackwardInput(y.View, w.View, dx.View, g, ws))),
+                ("backward-input", "matrix multiply over columns (im2col)", Sync(() => d.Conv.BackwardInput(y.View, w.View, dx.View, g, cws))),
                 ("backward-weights", "plane per thread (before)", Sync(() => oldWeights(d.Stream, wGrid.ThreadCount, x.View, y.View, dw.View, g, wGrid))),
                 ("backward-weights", "register-blocked (now)", Sync(() => d.Conv.BackwardWeights(x.View, y.View, dw.View, null, g, ws))),
                 ("backward-weights", "register-blocked, dy 85% zero as behind ReLU and pool (now)", Sync(() => d.Conv.BackwardWeights(x.View, sparse.View, dw.View, null, g, ws))),

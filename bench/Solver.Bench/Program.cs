@@ -7,7 +7,7 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|inference|server] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|inference|server] [--out FILE]
 //       [--requests 500] [--clients 8]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -44,6 +44,17 @@ if (only is "all" or "kernels" or "launch")
 {
     Line();
     Line($"- one kernel launch (an SGD step over 16 floats, 2,000 launches, then one wait): {KernelBench.LaunchMicroseconds(d, rounds):F1} µs median");
+}
+if (only is "conv-algorithms")
+{
+    Line();
+    Line("| model | batch | direct kernels, images/s | multiply over columns, images/s | per layer as measured (now), images/s |");
+    Line("|---|---:|---:|---:|---:|");
+    foreach (var config in new[] { "configs/model4.json", "configs/model5.json" })
+    {
+        var (direct, columns, auto) = ConvAlgorithmBench.Run(d, config, rounds, steps);
+        Line($"| {Path.GetFileNameWithoutExtension(config)} | {Solver.Trainer.TrainerConfig.Load(config).BatchSize} | {direct:F0} | {columns:F0} | {auto:F0} ({auto / direct:F2}x) |");
+    }
 }
 if (only is "all" or "training")
 {

@@ -22,30 +22,11 @@ public static class TrainingBench
     public static TrainingRow Run(ComputeDevice d, string configPath, int rounds, int steps, string? python, TextWriter log)
     {
         var config = TrainerConfig.Load(configPath);
-        int classes = config.Data.Classes.Count, batch = config.BatchSize;
+        int batch = config.BatchSize;
         long before = d.AllocatedBytes;
-        using var net = config.Model.Build(classes);
-        net.ComputeInputGradient = false;
-        net.Build(d, batch, [.. config.Model.Input]);
-        Init.Apply(net, Init.Parse(config.Model.Init), 1);
-        using var loss = new SoftmaxCrossEntropyLoss(d, batch, classes);
-        using var optimizer = config.Optimizer.Create(net.Parameters);
-        using var input = Tensor.Zeros(d, [batch, .. config.Model.Input]);
+        using var step = Prepare(d, config);
         long deviceBytes = d.AllocatedBytes - before;
-
-        var rng = new Random(1);
-        var x = new float[input.Length];
-        for (int i = 0; i < x.Length; i++) x[i] = rng.NextDouble() < 0.1 ? rng.NextSingle() : 0f;
-        var labels = Enumerable.Range(0, batch).Select(_ => rng.Next(classes)).ToArray();
-        void Step()
-        {
-            input.CopyFrom(x);
-            loss.SetLabels(labels);
-            loss.Compute(net.Forward(input, batch), batch);
-            net.Backward(loss.LogitsGrad, batch);
-            optimizer.Step();
-            loss.ReadStats(); // the one scalar read per step, as the trainer makes
-        }
+        void Step() => step.Run();
 
         for (int i = 0; i < 3; i++) Step(); // compile and warm up
         long launchesBefore = d.Launches;
@@ -69,6 +50,55 @@ public static class TrainingBench
         long stepAllocations = d.Allocations - allocationsBefore;
         return new TrainingRow(config.Name, batch, Measure.Median(ours), torch.Count > 0 ? Measure.Median(torch) : null, deviceBytes, stepAllocations, torchPeak, launchesPerStep);
     }
+
+    /// <summary>One training step of a config's model on a synthetic batch (10% ink), everything planned up front.</summary>
+    public sealed class StepRunner : IDisposable
+    {
+        private readonly Sequential net;
+        private readonly SoftmaxCrossEntropyLoss loss;
+        private readonly Optimizer optimizer;
+        private readonly Tensor input;
+        private readonly float[] x;
+        private readonly int[] labels;
+        private readonly int batch;
+
+        internal StepRunner(ComputeDevice d, TrainerConfig config)
+        {
+            int classes = config.Data.Classes.Count;
+            batch = config.BatchSize;
+            net = config.Model.Build(classes);
+            net.ComputeInputGradient = false;
+            net.Build(d, batch, [.. config.Model.Input]);
+            Init.Apply(net, Init.Parse(config.Model.Init), 1);
+            loss = new SoftmaxCrossEntropyLoss(d, batch, classes);
+            optimizer = config.Optimizer.Create(net.Parameters);
+            input = Tensor.Zeros(d, [batch, .. config.Model.Input]);
+            var rng = new Random(1);
+            x = new float[input.Length];
+            for (int i = 0; i < x.Length; i++) x[i] = rng.NextDouble() < 0.1 ? rng.NextSingle() : 0f;
+            labels = Enumerable.Range(0, batch).Select(_ => rng.Next(classes)).ToArray();
+        }
+
+        public void Run()
+        {
+            input.CopyFrom(x);
+            loss.SetLabels(labels);
+            loss.Compute(net.Forward(input, batch), batch);
+            net.Backward(loss.LogitsGrad, batch);
+            optimizer.Step();
+            loss.ReadStats(); // the one scalar read per step, as the trainer makes
+        }
+
+        public void Dispose()
+        {
+            input.Dispose();
+            optimizer.Dispose();
+            loss.Dispose();
+            net.Dispose();
+        }
+    }
+
+    public static StepRunner Prepare(ComputeDevice d, TrainerConfig config) => new(d, config);
 
     private static (double Images, double PeakMib)? Torch(string python, string configPath, int steps, TextWriter log)
     {

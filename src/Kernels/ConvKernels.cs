@@ -140,7 +140,7 @@ public static class ConvKernels
     /// <paramref name="room"/> values left in a row and the <paramref name="rows"/> rows that exist.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe void StoreBlock(float* y, int at, int rowStride, int room, int rows, int relu,
+    internal static unsafe void StoreBlock(float* y, int at, int rowStride, int room, int rows, int relu,
         float a00, float a01, float a02, float a03, float a10, float a11, float a12, float a13,
         float a20, float a21, float a22, float a23, float a30, float a31, float a32, float a33)
     {

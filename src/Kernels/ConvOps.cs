@@ -8,7 +8,7 @@ namespace Solver.Kernels;
 /// </summary>
 public sealed class ConvWorkspace : IDisposable
 {
-    internal ConvWorkspace(ComputeDevice a, ConvGeometry g, bool inputGradient)
+    internal ConvWorkspace(ComputeDevice a, ConvGeometry g, bool inputGradient, bool columns)
     {
         // The compacted output gradient keeps each pixel's position as (oh << 16 | ow).
         if (g.OH > short.MaxValue || g.OW > ushort.MaxValue) throw new ArgumentException($"convolution output {g.OH}x{g.OW} is too large");
@@ -21,10 +21,15 @@ public sealed class ConvWorkspace : IDisposable
         NonZeroCount = a.AllocateInt((long)g.N * outBlocks);
         // Only the interior is written each step: the zero borders are made once, here.
         HasInputGradient = inputGradient;
-        PaddedOutputGradient = a.Allocate<float>(inputGradient && g.HasPaddedInputGradient ? (long)g.N * g.Cout * g.PaddedHeight * g.PaddedWidth : 1);
+        bool paddedOutputGradient = inputGradient && g.HasPaddedInputGradient && !(columns && g.HasInputGradientAsForward);
+        PaddedOutputGradient = a.Allocate<float>(paddedOutputGradient ? (long)g.N * g.Cout * g.PaddedHeight * g.PaddedWidth : 1);
         PaddedOutputGradient.MemSetToZero();
         PaddedInput = a.Allocate<float>(g.HasPaddedInput ? (long)g.N * g.Cin * (g.H + 2 * g.Pad) * g.PaddedInputWidth : 1);
         PaddedInput.MemSetToZero();
+        // The matrix-multiply formulation writes its columns here, the forward's and then the input gradient's.
+        UsesColumns = columns;
+        long columnQuads = Math.Max(g.ColumnQuads, inputGradient && g.HasInputGradientAsForward ? g.InputGradientAsForward.ColumnQuads : 0);
+        Columns = a.Allocate<Quad>(columns ? columnQuads : 1);
     }
 
     public int Capacity { get; }
@@ -39,6 +44,10 @@ public sealed class ConvWorkspace : IDisposable
     internal MemoryBuffer1D<float, Stride1D.Dense> PaddedOutputGradient { get; }
     internal MemoryBuffer1D<float, Stride1D.Dense> PaddedInput { get; }
 
+    /// <summary>Whether the forward and the input gradient run as matrix multiplies over columns (<see cref="ConvGemmKernels"/>).</summary>
+    public bool UsesColumns { get; }
+    internal MemoryBuffer1D<Quad, Stride1D.Dense> Columns { get; }
+
     public void Dispose()
     {
         ForwardWeights.Dispose();
@@ -48,7 +57,19 @@ public sealed class ConvWorkspace : IDisposable
         NonZeroCount.Dispose();
         PaddedOutputGradient.Dispose();
         PaddedInput.Dispose();
+        Columns.Dispose();
     }
+}
+
+/// <summary>How a convolution's forward and input gradient are computed.</summary>
+public enum ConvAlgorithm
+{
+    /// <summary>The one that measured faster for the layer's shape (<see cref="ConvOps.PrefersColumns"/>).</summary>
+    Auto,
+    /// <summary>Register-blocked kernels over the planes (<see cref="ConvKernels"/>).</summary>
+    Direct,
+    /// <summary>A matrix multiply over columns written out first (im2col, <see cref="ConvGemmKernels"/>).</summary>
+    Columns,
 }
 
 /// <summary>The convolution kernels compiled for one device, and their launch shapes.</summary>
@@ -63,6 +84,8 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> packOutputGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> inputGradientOperands;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> forwardOperands;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid> columnOperands;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int> columnMultiply;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -75,11 +98,54 @@ public sealed class ConvOps
         packWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ChunkGrid>(ConvPacking.Weights);
         inputGradientOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.InputGradientOperands);
         forwardOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.ForwardOperands);
+        columnOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid>(ConvGemmKernels.Operands);
+        columnMultiply = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int>(ConvGemmKernels.Multiply);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
-    /// <summary>Plans the packed buffers for batches of up to <c>g.N</c>, with or without the input gradient's.</summary>
-    public ConvWorkspace CreateWorkspace(ConvGeometry g, bool inputGradient = true) => new(device, g, inputGradient);
+    /// <summary>
+    /// Plans the packed buffers for batches of up to <c>g.N</c>, with or without the input gradient's, for the direct
+    /// kernels or the matrix multiply over columns (<paramref name="algorithm"/>; by default the one that measured faster
+    /// for such a layer).
+    /// </summary>
+    public ConvWorkspace CreateWorkspace(ConvGeometry g, bool inputGradient = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto) =>
+        new(device, g, inputGradient, algorithm == ConvAlgorithm.Columns || (algorithm == ConvAlgorithm.Auto && PrefersColumns(g)));
+
+    /// <summary>
+    /// When set, what <see cref="ConvAlgorithm.Auto"/> means for workspaces made from then on: the benchmark's side-by-side
+    /// of the two formulations inside whole training steps (<c>Solver.Bench --only conv-algorithms</c>). Null in use.
+    /// </summary>
+    public static ConvAlgorithm? AutoOverride { get; set; }
+
+    /// <summary>
+    /// Where the multiply over columns measured faster than the direct kernels on the CPU accelerator
+    /// (docs/performance.md): a deep filter (64 or more multiply-adds per output value) over rows so short that blocks of
+    /// four waste a fifth of their slots or more, as on a 9x9 map (12 slots for 9 pixels). The direct kernels won on
+    /// 17-, 19- and 43-wide rows and on one-channel inputs. Not measured on a GPU, so the direct kernels stay there.
+    /// </summary>
+    public bool PrefersColumns(ConvGeometry g) =>
+        AutoOverride is { } o ? o == ConvAlgorithm.Columns :
+        device.WorkShape == WorkShape.Coarse && g.Cin * g.KH * g.KW >= 64 && (g.OW + 3) / 4 * 4 * 4 >= g.OW * 5;
+
+    /// <summary>
+    /// The forward (or, over the output gradient, the input gradient) as a multiply over columns: operands in one launch,
+    /// the multiply in another.
+    /// </summary>
+    private void MultiplyColumns(ArrayView<float> w, ConvGeometry wg, int acrossInputs, ArrayView<float> x, ConvGeometry cg,
+        ArrayView<float>? bias, ArrayView<float> y, ConvWorkspace ws, ArrayView<Quad> packed, bool relu)
+    {
+        int panels = device.WorkShape == WorkShape.Coarse ? 1 : 0;
+        var items = Chunks(packed.Length + (long)cg.N * ((cg.OH * cg.OW + 3) / 4) * cg.Cin);
+        var columns = ws.Columns.View;
+        columnOperands(device.LaunchStream, items.ThreadCount, w, packed, x, columns, wg, acrossInputs, cg, (int)packed.Length, panels, items);
+        int columnBlocks = cg.N * ((cg.OH * cg.OW + 3) / 4), channelBlocks = (cg.Cout + 3) / 4;
+        // Coarse: strips of column blocks across every channel block, a few strips per core.
+        var grid = device.WorkShape == WorkShape.Coarse
+            ? TileGrid.Create(1, columnBlocks, channelBlocks, (columnBlocks + 4 * device.Processors - 1) / (4 * device.Processors), channelBlocks)
+            : TileGrid.Create(1, columnBlocks, channelBlocks, 1, 1);
+        columnMultiply(device.LaunchStream, grid.ThreadCount, packed, columns, bias ?? device.Dummy, y, cg, grid,
+            bias.HasValue ? 1 : 0, relu ? 1 : 0, panels);
+    }
 
     private ChunkGrid Chunks(long length) => ChunkGrid.For(device.WorkShape, (int)length, device.Processors);
 
@@ -95,6 +161,11 @@ public sealed class ConvOps
     {
         Check(ws, g);
         var packed = ws.ForwardWeights.View;
+        if (ws.UsesColumns)
+        {
+            MultiplyColumns(w, g, 0, x, g, bias, y, ws, packed, relu);
+            return;
+        }
         if (g.HasPaddedInput)
         {
             // The padding written out once per step, in the weights' launch, so that every block slides.
@@ -124,6 +195,11 @@ public sealed class ConvOps
             return;
         }
         var packed = ws.InputGradientWeights.View;
+        if (ws.UsesColumns && g.HasInputGradientAsForward)
+        {
+            MultiplyColumns(w, g, 1, dy, g.InputGradientAsForward, null, dx, ws, packed, false);
+            return;
+        }
         var padded = ws.PaddedOutputGradient.View;
         var items = Chunks(packed.Length + (long)g.N * g.Cout);
         inputGradientOperands(device.LaunchStream, items.ThreadCount, w, packed, dy, padded, g, (int)packed.Length, items);

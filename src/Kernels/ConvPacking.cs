@@ -21,7 +21,7 @@ public static class ConvPacking
         for (int q = grid.Start(thread); q < grid.End(thread); q++) WeightQuad(w, wq, g, acrossInputs, q);
     }
 
-    private static void WeightQuad(ArrayView<float> w, ArrayView<Quad> wq, ConvGeometry g, int acrossInputs, int q)
+    internal static void WeightQuad(ArrayView<float> w, ArrayView<Quad> wq, ConvGeometry g, int acrossInputs, int q)
     {
         int taps = g.KH * g.KW, blocks = ((acrossInputs != 0 ? g.Cin : g.Cout) + 3) / 4;
         int cb = q % blocks, rest = q / blocks;

@@ -57,6 +57,19 @@ public struct ConvGeometry
         }
     }
 
+    /// <summary>
+    /// The input gradient as a forward convolution (<see cref="HasPaddedInputGradient"/> with a square kernel): over the
+    /// output gradient (Cout channels of OH x OW), padded by KH - 1 - Pad, to Cin channels of H x W, with the flipped
+    /// kernel.
+    /// </summary>
+    public ConvGeometry InputGradientAsForward => Create(N, Cout, OH, OW, Cin, KH, KW, 1, KH - 1 - Pad);
+
+    /// <summary>Whether <see cref="InputGradientAsForward"/> exists: stride 1, padding below the kernel, a square kernel.</summary>
+    public bool HasInputGradientAsForward => HasPaddedInputGradient && KH == KW;
+
+    /// <summary>Quads of the columns a matrix-multiply forward reads: four output pixels by one tap, per image and channel.</summary>
+    public long ColumnQuads => (long)N * ((OH * OW + 3) / 4) * Cin * KH * KW;
+
     /// <summary>Multiply-adds of the forward pass, times two.</summary>
     public long ForwardFlops => 2L * N * Cout * OH * OW * Cin * KH * KW;
 }

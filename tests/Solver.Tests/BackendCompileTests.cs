@@ -35,6 +35,7 @@ public class BackendCompileTests
         var names = Kernels().Select(m => $"{m.DeclaringType!.Name}.{m.Name}").ToList();
         Assert.Contains("ConvKernels.Forward", names);
         Assert.Contains("GemmKernels.Gemm", names);
+        Assert.Contains("ConvGemmKernels.Multiply", names);
         Assert.Contains("SoftmaxCrossEntropyKernels.Forward", names);
         Assert.True(names.Count >= 20, string.Join(", ", names));
     }

@@ -48,6 +48,8 @@ public class KernelTests
     {
         var d = Devices.Get(profile);
         var rng = new Random(1);
+        // Both formulations of the forward and the input gradient: the direct kernels and the multiply over columns.
+        foreach (var algorithm in new[] { ConvAlgorithm.Direct, ConvAlgorithm.Columns })
         foreach (var c in ConvCases)
         {
             var g = ConvGeometry.Create(c.n, c.cin, c.h, c.w, c.cout, c.kh, c.kw, c.s, c.p);
@@ -59,17 +61,17 @@ public class KernelTests
             using var by = d.Allocate(g.OutputLength); using var bdx = d.Allocate(g.InputLength);
             using var bdw = d.Allocate(g.WeightLength); using var bdb = d.Allocate(g.Cout);
             // Planned for a larger batch than this one, as a layer's workspace is.
-            using var ws = d.Conv.CreateWorkspace(ConvGeometry.Create(g.N + 1, c.cin, c.h, c.w, c.cout, c.kh, c.kw, c.s, c.p));
+            using var ws = d.Conv.CreateWorkspace(ConvGeometry.Create(g.N + 1, c.cin, c.h, c.w, c.cout, c.kh, c.kw, c.s, c.p), algorithm: algorithm);
 
             d.Conv.Forward(bx.View, bw.View, bb.View, by.View, g, ws);
-            Check.Close(Reference.ConvForward(x, w, b, g), Down(d, by, g.OutputLength), what: $"conv forward {c}");
+            Check.Close(Reference.ConvForward(x, w, b, g), Down(d, by, g.OutputLength), what: $"conv forward {c} {algorithm}");
             d.Conv.Forward(bx.View, bw.View, null, by.View, g, ws);
-            Check.Close(Reference.ConvForward(x, w, null, g), Down(d, by, g.OutputLength), what: $"conv forward no bias {c}");
+            Check.Close(Reference.ConvForward(x, w, null, g), Down(d, by, g.OutputLength), what: $"conv forward no bias {c} {algorithm}");
 
             var (rdx, rdw, rdb) = Reference.ConvBackward(x, w, dy, g);
             d.Conv.BackwardInput(bdy.View, bw.View, bdx.View, g, ws);
             d.Conv.BackwardWeights(bx.View, bdy.View, bdw.View, bdb.View, g, ws);
-            Check.Close(rdx, Down(d, bdx, g.InputLength), what: $"conv dx {c}");
+            Check.Close(rdx, Down(d, bdx, g.InputLength), what: $"conv dx {c} {algorithm}");
             Check.Close(rdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw {c}");
             Check.Close(rdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"conv db {c}");
 
@@ -79,7 +81,7 @@ public class KernelTests
             var (sdx, sdw, sdb) = Reference.ConvBackward(x, w, sparse, g);
             d.Conv.BackwardInput(bsparse.View, bw.View, bdx.View, g, ws);
             d.Conv.BackwardWeights(bx.View, bsparse.View, bdw.View, bdb.View, g, ws);
-            Check.Close(sdx, Down(d, bdx, g.InputLength), what: $"conv dx, sparse dy {c}");
+            Check.Close(sdx, Down(d, bdx, g.InputLength), what: $"conv dx, sparse dy {c} {algorithm}");
             Check.Close(sdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"conv dw, sparse dy {c}");
             Check.Close(sdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"conv db, sparse dy {c}");
             // Without a bias the same launch leaves the bias alone.

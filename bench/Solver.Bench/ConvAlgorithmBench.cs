@@ -1,0 +1,30 @@
+using Solver.Kernels;
+using Solver.Trainer;
+
+namespace Solver.Bench;
+
+/// <summary>
+/// Whole training steps of a model with its convolutions' forward and input gradient computed by the direct kernels
+/// everywhere, by the multiply over columns everywhere, and as <see cref="ConvOps.PrefersColumns"/> picks per layer:
+/// three copies of the model, interleaved round by round, so that the rule is checked where it matters.
+/// </summary>
+public static class ConvAlgorithmBench
+{
+    public static (double Direct, double Columns, double Auto) Run(ComputeDevice d, string configPath, int rounds, int steps)
+    {
+        var config = TrainerConfig.Load(configPath);
+        TrainingBench.StepRunner Make(ConvAlgorithm? algorithm)
+        {
+            ConvOps.AutoOverride = algorithm;
+            try { return TrainingBench.Prepare(d, config); }
+            finally { ConvOps.AutoOverride = null; }
+        }
+        using var direct = Make(ConvAlgorithm.Direct);
+        using var columns = Make(ConvAlgorithm.Columns);
+        using var auto = Make(null);
+        Action Steps(TrainingBench.StepRunner r) => () => { for (int i = 0; i < steps; i++) r.Run(); };
+        var med = Measure.Interleaved(rounds, Steps(direct), Steps(columns), Steps(auto));
+        double images = (double)config.BatchSize * steps;
+        return (images / med[0], images / med[1], images / med[2]);
+    }
+}
