@@ -158,6 +158,10 @@ public class ReadingSearchTests
     [InlineData("2 ^1 ^0 = y", "2 ^1 ^1 = y", 0.0)]                                            // 2^10 is no unit exponent
     [InlineData("x ^2 + 8 x = 0", "x ^7 + 8 x = 0", ReadingSearch.HighExponentPenalty)]       // a raised 2 read as 7
     [InlineData("7 z + 5 = 5 4", "z 7 + 5 = 5 4", ReadingSearch.HighExponentPenalty)]         // 7z read as z7, that is z^7
+    [InlineData("7 x + 1 = - 4 1", "+ x + 1 = - 4 1", ReadingSearch.LeadingPlusPenalty)]      // a 7 read as '+'
+    [InlineData("3 x = 1 2", "3 x = + 1 2", ReadingSearch.LeadingPlusPenalty)]                // a right side opened by '+'
+    [InlineData("7 x + 1 1 = 2 5", "7 x 1 1 1 = 2 5", ReadingSearch.NumberAfterLetterPenalty)] // a '+' read as 1: 7x111
+    [InlineData("x ^2 + 5 = 9", "x 2 + 5 = 9", 0.0)]                                           // a 2 written low after x is its exponent, not a number
     public void Readings_people_do_not_write_cost_more(string likely, string unlikely, double penalty)
     {
         static (string[] Labels, bool[] Raised) Parse(string text)

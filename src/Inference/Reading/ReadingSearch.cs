@@ -71,6 +71,10 @@ public static class ReadingSearch
     /// 1, 2 and 3 all 91.5% / 89.0%.
     /// </summary>
     public const double HighExponentPenalty = 2.0;
+    /// <summary>Cost of each '+' that opens a side (people write 7x+1, not +x+1; a 7 read as '+' is the usual cause).</summary>
+    public const double LeadingPlusPenalty = 2.0;
+    /// <summary>Cost of each number written on the baseline right after a letter (x111: people write 111x; a '+' read as 1 is the usual cause).</summary>
+    public const double NumberAfterLetterPenalty = 2.0;
     private const int MaxJoinCandidates = 8;
     private const int MaxReadings = 400;
 
@@ -136,8 +140,13 @@ public static class ReadingSearch
             if (superscript[i] && !superscript[i - 1] && labels[i] == "1" && (i + 1 == labels.Count || !superscript[i + 1])) cost += UnitExponentPenalty;
         var exponent = TokenBuilder.Exponents(labels, superscript);
         for (int i = 1; i < labels.Count; i++)
+        {
             if (exponent[i] && !exponent[i - 1] && (i + 1 == labels.Count || !exponent[i + 1]) && labels[i] is "0" or "5" or "6" or "7" or "8" or "9")
                 cost += HighExponentPenalty;
+            if (!exponent[i] && !exponent[i - 1] && Digit(labels[i]) && Letter(labels[i - 1])) cost += NumberAfterLetterPenalty;
+        }
+        for (int i = 0; i < labels.Count; i++)
+            if (labels[i] == "+" && !superscript[i] && (i == 0 || labels[i - 1] == "=")) cost += LeadingPlusPenalty;
         return cost;
     }
 
