@@ -91,6 +91,8 @@ public static class ConvGemmKernels
                 float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
                 float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
                 float* wp = (float*)wBase + c0, cp = column;
+                // The loop of GemmKernels.Gemm, written out again: a shared helper would have to hand sixteen accumulators
+                // back through memory, which is what the raw-pointer kernels were written to avoid.
                 for (int k = 0; k < depth; k++)
                 {
                     var r = Quad.At(wp);
