@@ -12,6 +12,11 @@ public sealed class ConvWorkspace : IDisposable
     {
         // The compacted output gradient keeps each pixel's position as (oh << 16 | ow).
         if (g.OH > short.MaxValue || g.OW > ushort.MaxValue) throw new ArgumentException($"convolution output {g.OH}x{g.OW} is too large");
+        // Checked before anything is allocated.
+        long columnQuads = ColumnQuadsFor(g, inputGradient);
+        if (columns && columnQuads > MaxColumnQuads)
+            throw new ArgumentException($"convolution {g.Cin}->{g.Cout} {g.KH}x{g.KW} on {g.H}x{g.W}, batch {g.N}: its columns would take " +
+                $"{columnQuads * 16 / (1024 * 1024)} MiB, more than the {MaxColumnQuads * 16 / (1024 * 1024)} MiB a multiply over columns may use");
         Capacity = g.N;
         int taps = g.KH * g.KW, outBlocks = (g.Cout + 3) / 4, inBlocks = (g.Cin + 3) / 4;
         ForwardWeights = a.Allocate<Quad>(g.Cin * taps * outBlocks);
@@ -28,11 +33,17 @@ public sealed class ConvWorkspace : IDisposable
         PaddedInput.MemSetToZero();
         // The matrix-multiply formulation writes its columns here, the forward's and then the input gradient's.
         UsesColumns = columns;
-        long columnQuads = Math.Max(g.ColumnQuads, inputGradient && g.HasInputGradientAsForward ? g.InputGradientAsForward.ColumnQuads : 0);
         Columns = a.Allocate<Quad>(columns ? columnQuads : 1);
     }
 
     public int Capacity { get; }
+
+    /// <summary>The most Quads of columns a workspace may plan: 256 MiB, and every float offset stays an int.</summary>
+    public const long MaxColumnQuads = 16L * 1024 * 1024;
+
+    /// <summary>Quads of columns the multiply needs for the forward and, when planned, the input gradient (the larger).</summary>
+    public static long ColumnQuadsFor(ConvGeometry g, bool inputGradient) =>
+        Math.Max(g.ColumnQuads, inputGradient && g.HasInputGradientAsForward ? g.InputGradientAsForward.ColumnQuads : 0);
 
     /// <summary>Whether it was planned for input gradients (a first layer needs none).</summary>
     public bool HasInputGradient { get; }
@@ -121,11 +132,13 @@ public sealed class ConvOps
     /// Where the multiply over columns measured faster than the direct kernels on the CPU accelerator
     /// (docs/performance.md): a deep filter (64 or more multiply-adds per output value) over rows so short that blocks of
     /// four waste a fifth of their slots or more, as on a 9x9 map (12 slots for 9 pixels). The direct kernels won on
-    /// 17-, 19- and 43-wide rows and on one-channel inputs. Not measured on a GPU, so the direct kernels stay there.
+    /// 17-, 19- and 43-wide rows and on one-channel inputs. Not measured on a GPU, so the direct kernels stay there; nor
+    /// where the columns would pass <see cref="ConvWorkspace.MaxColumnQuads"/>.
     /// </summary>
     public bool PrefersColumns(ConvGeometry g) =>
         AutoOverride is { } o ? o == ConvAlgorithm.Columns :
-        device.WorkShape == WorkShape.Coarse && g.Cin * g.KH * g.KW >= 64 && (g.OW + 3) / 4 * 4 * 4 >= g.OW * 5;
+        device.WorkShape == WorkShape.Coarse && g.Cin * g.KH * g.KW >= 64 && (g.OW + 3) / 4 * 4 * 4 >= g.OW * 5
+        && ConvWorkspace.ColumnQuadsFor(g, true) <= ConvWorkspace.MaxColumnQuads;
 
     /// <summary>
     /// The forward (or, over the output gradient, the input gradient) as a multiply over columns: operands in one launch,

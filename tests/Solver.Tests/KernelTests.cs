@@ -91,6 +91,30 @@ public class KernelTests
     }
 
     /// <summary>
+    /// The multiply over columns is picked where it measured faster (deep filters over short rows, on the coarse shape),
+    /// never where its columns would pass their memory cap, and asking for it there is a clear error, not an overflow.
+    /// </summary>
+    [Fact]
+    public void Columns_are_picked_for_deep_filters_over_short_rows_and_never_past_their_cap()
+    {
+        var coarse = Devices.Get("cpu-default/coarse");
+        Assert.True(coarse.Conv.PrefersColumns(ConvGeometry.Create(64, 64, 9, 9, 64, 3, 3, 1, 1)));   // Model 5's fourth
+        Assert.True(coarse.Conv.PrefersColumns(ConvGeometry.Create(64, 32, 9, 9, 64, 3, 3, 1, 1)));   // and third
+        Assert.False(coarse.Conv.PrefersColumns(ConvGeometry.Create(64, 1, 45, 45, 16, 3, 3, 1, 0))); // one channel
+        Assert.False(coarse.Conv.PrefersColumns(ConvGeometry.Create(64, 16, 21, 21, 32, 3, 3, 1, 0))); // 19-wide rows
+        Assert.False(coarse.Conv.PrefersColumns(ConvGeometry.Create(128, 8, 21, 21, 12, 5, 5, 1, 0))); // 17-wide rows
+        Assert.False(Devices.Get("cpu-default/fine").Conv.PrefersColumns(ConvGeometry.Create(64, 64, 9, 9, 64, 3, 3, 1, 1)));
+
+        var huge = ConvGeometry.Create(4096, 64, 9, 9, 64, 3, 3, 1, 1);
+        Assert.True(ConvWorkspace.ColumnQuadsFor(huge, true) > ConvWorkspace.MaxColumnQuads);
+        Assert.False(coarse.Conv.PrefersColumns(huge));
+        long before = coarse.AllocatedBytes;
+        var e = Assert.Throws<ArgumentException>(() => coarse.Conv.CreateWorkspace(huge, algorithm: ConvAlgorithm.Columns));
+        Assert.Contains("MiB", e.Message);
+        Assert.Equal(before, coarse.AllocatedBytes); // refused before anything was allocated
+    }
+
+    /// <summary>
     /// The last block of a row whose output width is not a multiple of four reads past the input row's end, into the
     /// next row, the next plane, or a larger buffer's unused images: only the columns it does not store see those
     /// values. Here the unused image of the buffer is NaN, and nothing of it may reach the output.
