@@ -10,13 +10,12 @@ namespace Solver.Bench;
 /// </summary>
 public static class ConvAlgorithmBench
 {
-    public static (double Direct, double Columns, double Auto) Run(ComputeDevice d, string configPath, int rounds, int steps)
+    public static (double Direct, double Columns, double Auto) Run(ComputeDevice d, TrainerConfig config, int rounds, int steps)
     {
-        var config = TrainerConfig.Load(configPath);
         TrainingBench.StepRunner Make(ConvAlgorithm? algorithm)
         {
             ConvOps.AutoOverride = algorithm;
-            try { return TrainingBench.Prepare(d, config); }
+            try { return new TrainingBench.StepRunner(d, config); }
             finally { ConvOps.AutoOverride = null; }
         }
         using var direct = Make(ConvAlgorithm.Direct);

@@ -50,10 +50,11 @@ if (only is "conv-algorithms")
     Line();
     Line("| model | batch | direct kernels, images/s | multiply over columns, images/s | per layer as measured (now), images/s |");
     Line("|---|---:|---:|---:|---:|");
-    foreach (var config in new[] { "configs/model4.json", "configs/model5.json" })
+    foreach (var path in new[] { "configs/model4.json", "configs/model5.json" })
     {
+        var config = Solver.Trainer.TrainerConfig.Load(path);
         var (direct, columns, auto) = ConvAlgorithmBench.Run(d, config, rounds, steps);
-        Line($"| {Path.GetFileNameWithoutExtension(config)} | {Solver.Trainer.TrainerConfig.Load(config).BatchSize} | {direct:F0} | {columns:F0} | {auto:F0} ({auto / direct:F2}x) |");
+        Line($"| {config.Name} | {config.BatchSize} | {direct:F0} | {columns:F0} | {auto:F0} ({auto / direct:F2}x) |");
     }
 }
 if (only is "all" or "training")

@@ -24,7 +24,7 @@ public static class TrainingBench
         var config = TrainerConfig.Load(configPath);
         int batch = config.BatchSize;
         long before = d.AllocatedBytes;
-        using var step = Prepare(d, config);
+        using var step = new StepRunner(d, config);
         long deviceBytes = d.AllocatedBytes - before;
         void Step() => step.Run();
 
@@ -62,7 +62,7 @@ public static class TrainingBench
         private readonly int[] labels;
         private readonly int batch;
 
-        internal StepRunner(ComputeDevice d, TrainerConfig config)
+        public StepRunner(ComputeDevice d, TrainerConfig config)
         {
             int classes = config.Data.Classes.Count;
             batch = config.BatchSize;
@@ -97,8 +97,6 @@ public static class TrainingBench
             net.Dispose();
         }
     }
-
-    public static StepRunner Prepare(ComputeDevice d, TrainerConfig config) => new(d, config);
 
     private static (double Images, double PeakMib)? Torch(string python, string configPath, int steps, TextWriter log)
     {

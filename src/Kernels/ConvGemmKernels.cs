@@ -25,7 +25,7 @@ public static class ConvGemmKernels
         ConvGeometry wg, int acrossInputs, ConvGeometry cg, int weightQuads, int panels, ChunkGrid grid)
     {
         if (thread >= grid.ThreadCount) return;
-        int plane = cg.OH * cg.OW, planeBlocks = (plane + 3) / 4, columnBlocks = cg.N * planeBlocks;
+        int plane = cg.OH * cg.OW, planeBlocks = (plane + 3) / 4, columnBlocks = cg.ColumnBlocks;
         int taps = cg.KH * cg.KW, depth = cg.Cin * taps, s = cg.Stride;
         int kStep = GemmKernels.Index(0, 1, columnBlocks, depth, panels) * 4;
         fixed (float* xBase = &x[0])
@@ -47,10 +47,10 @@ public static class ConvGemmKernels
             for (int kh = 0; kh < cg.KH; kh++)
             for (int kw = 0; kw < cg.KW; kw++)
             {
-                dst[0] = Tap(xBase, xPlane, h0 + kh, w0 + kw, cg);
-                dst[1] = Tap(xBase, xPlane, h1 + kh, w1 + kw, cg);
-                dst[2] = Tap(xBase, xPlane, h2 + kh, w2 + kw, cg);
-                dst[3] = Tap(xBase, xPlane, h3 + kh, w3 + kw, cg);
+                dst[0] = ConvKernels.Pixel(xBase, xPlane, h0 + kh, w0 + kw, cg.H, cg.W);
+                dst[1] = ConvKernels.Pixel(xBase, xPlane, h1 + kh, w1 + kw, cg.H, cg.W);
+                dst[2] = ConvKernels.Pixel(xBase, xPlane, h2 + kh, w2 + kw, cg.H, cg.W);
+                dst[3] = ConvKernels.Pixel(xBase, xPlane, h3 + kh, w3 + kw, cg.H, cg.W);
                 dst += kStep;
             }
         }
@@ -58,9 +58,6 @@ public static class ConvGemmKernels
 
     /// <summary>The first input row that output pixel p reads, or a row far below the input when p is past the plane.</summary>
     private static int PixelRow(int p, int plane, ConvGeometry g) => p < plane ? p / g.OW * g.Stride - g.Pad : g.H + g.KH;
-
-    private static unsafe float Tap(float* x, int xPlane, int ih, int iw, ConvGeometry g) =>
-        (uint)ih < (uint)g.H && (uint)iw < (uint)g.W ? x[(xPlane + ih) * g.W + iw] : 0f;
 
     /// <summary>
     /// y[n, co, p] = b[co] + sum over k of w[co, k] * col[k, (n, p)] (then max(0, y) with <paramref name="relu"/>), from
@@ -74,7 +71,7 @@ public static class ConvGemmKernels
     {
         if (thread >= grid.ThreadCount) return;
         var tile = grid.At(thread);
-        int plane = g.OH * g.OW, planeBlocks = (plane + 3) / 4, columnBlocks = g.N * planeBlocks;
+        int plane = g.OH * g.OW, planeBlocks = (plane + 3) / 4, columnBlocks = g.ColumnBlocks;
         int blocks = (g.Cout + 3) / 4, depth = g.Cin * g.KH * g.KW, wStep = blocks * 4;
         int cStep = GemmKernels.Index(0, 1, columnBlocks, depth, panels) * 4;
         fixed (Quad* wBase = &wq[0])

@@ -21,7 +21,7 @@ public static class ConvKernels
 {
     /// <summary>x[plane + ih, iw] of an h x w plane, or zero outside it (padding, or a block's tail past the edge).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe float Pixel(float* x, int plane, int ih, int iw, int h, int w) =>
+    internal static unsafe float Pixel(float* x, int plane, int ih, int iw, int h, int w) =>
         ih >= 0 && ih < h && iw >= 0 && iw < w ? x[(plane + ih) * w + iw] : 0f;
 
     /// <summary>

@@ -148,10 +148,10 @@ public sealed class ConvOps
         ArrayView<float>? bias, ArrayView<float> y, ConvWorkspace ws, ArrayView<Quad> packed, bool relu)
     {
         int panels = device.WorkShape == WorkShape.Coarse ? 1 : 0;
-        var items = Chunks(packed.Length + (long)cg.N * ((cg.OH * cg.OW + 3) / 4) * cg.Cin);
+        int columnBlocks = cg.ColumnBlocks, channelBlocks = (cg.Cout + 3) / 4;
+        var items = Chunks(packed.Length + (long)columnBlocks * cg.Cin);
         var columns = ws.Columns.View;
         columnOperands(device.LaunchStream, items.ThreadCount, w, packed, x, columns, wg, acrossInputs, cg, (int)packed.Length, panels, items);
-        int columnBlocks = cg.N * ((cg.OH * cg.OW + 3) / 4), channelBlocks = (cg.Cout + 3) / 4;
         // Coarse: strips of column blocks across every channel block, a few strips per core.
         var grid = device.WorkShape == WorkShape.Coarse
             ? TileGrid.Create(1, columnBlocks, channelBlocks, (columnBlocks + 4 * device.Processors - 1) / (4 * device.Processors), channelBlocks)

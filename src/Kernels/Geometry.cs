@@ -67,8 +67,11 @@ public struct ConvGeometry
     /// <summary>Whether <see cref="InputGradientAsForward"/> exists: stride 1, padding below the kernel, a square kernel.</summary>
     public bool HasInputGradientAsForward => HasPaddedInputGradient && KH == KW;
 
-    /// <summary>Quads of the columns a matrix-multiply forward reads: four output pixels by one tap, per image and channel.</summary>
-    public long ColumnQuads => (long)N * ((OH * OW + 3) / 4) * Cin * KH * KW;
+    /// <summary>Blocks of four consecutive output pixels of one image, over the batch: the columns of a matrix-multiply forward.</summary>
+    public int ColumnBlocks => N * ((OH * OW + 3) / 4);
+
+    /// <summary>Quads of the columns a matrix-multiply forward reads: each column block by every tap of every input channel.</summary>
+    public long ColumnQuads => (long)ColumnBlocks * Cin * KH * KW;
 
     /// <summary>Multiply-adds of the forward pass, times two.</summary>
     public long ForwardFlops => 2L * N * Cout * OH * OW * Cin * KH * KW;
