@@ -7,7 +7,7 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|inference|server] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|profile|inference|server] [--out FILE]
 //       [--requests 500] [--clients 8]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -55,6 +55,19 @@ if (only is "conv-algorithms")
         var config = Solver.Trainer.TrainerConfig.Load(path);
         var (direct, columns, auto) = ConvAlgorithmBench.Run(d, config, rounds, steps);
         Line($"| {config.Name} | {config.BatchSize} | {direct:F0} | {columns:F0} | {auto:F0} ({auto / direct:F2}x) |");
+    }
+}
+if (only is "profile")
+{
+    foreach (var path in new[] { "configs/model4.json", "configs/model5.json" })
+    {
+        var rows = ProfileBench.Run(d, path, rounds, steps);
+        Line();
+        Line($"Training step of {path}, each launch waited for (ms per step, medians of {rounds} rounds of {steps} steps): {rows.Sum(r => r.Milliseconds):F1} ms in all");
+        Line();
+        Line("| layer, pass / operation | ms | share |");
+        Line("|---|---:|---:|");
+        foreach (var r in rows) Line($"| {r.Section} | {r.Milliseconds:F2} | {100 * r.Share:F1}% |");
     }
 }
 if (only is "all" or "training")

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ILGPU.Runtime;
 using Solver.Kernels;
 using Solver.Layers;
 using Solver.Trainer;
@@ -87,6 +88,36 @@ public static class TrainingBench
             net.Backward(loss.LogitsGrad, batch);
             optimizer.Step();
             loss.ReadStats(); // the one scalar read per step, as the trainer makes
+        }
+
+        /// <summary>
+        /// <see cref="Run"/> with each layer called in turn, as <see cref="Sequential"/> does, so that the profiler can
+        /// charge every launch to its layer.
+        /// </summary>
+        public void RunProfiled(LaunchProfiler profiler, AcceleratorStream stream)
+        {
+            profiler.Section = "input";
+            input.CopyFrom(x);
+            loss.SetLabels(labels);
+            Tensor y = input;
+            var layers = net.Layers;
+            for (int i = 0; i < layers.Count; i++)
+            {
+                profiler.Section = $"{i} {layers[i].Describe()}, forward";
+                y = layers[i].Forward(y, batch);
+            }
+            profiler.Section = "loss";
+            loss.Compute(y, batch);
+            Tensor? g = loss.LogitsGrad;
+            for (int i = layers.Count - 1; i >= 0 && g is not null; i--)
+            {
+                profiler.Section = $"{i} {layers[i].Describe()}, backward";
+                g = layers[i].Backward(g, batch);
+            }
+            profiler.Section = "optimizer";
+            optimizer.Step();
+            loss.ReadStats();
+            profiler.Close(stream);
         }
 
         public void Dispose()

@@ -46,12 +46,12 @@ public sealed class ActivationOps
     public void ReluForward(ArrayView<float> x, ArrayView<float> y, int length)
     {
         var grid = ChunkGrid.For(device.WorkShape, length, device.Processors);
-        if (grid.ThreadCount > 0) reluForward(device.LaunchStream, grid.ThreadCount, x, y, grid);
+        if (grid.ThreadCount > 0) reluForward(device.Launch(), grid.ThreadCount, x, y, grid);
     }
 
     public void ReluBackward(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int length)
     {
         var grid = ChunkGrid.For(device.WorkShape, length, device.Processors);
-        if (grid.ThreadCount > 0) reluBackward(device.LaunchStream, grid.ThreadCount, y, dy, dx, grid);
+        if (grid.ThreadCount > 0) reluBackward(device.Launch(), grid.ThreadCount, y, dy, dx, grid);
     }
 }

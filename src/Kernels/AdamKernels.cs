@@ -58,6 +58,6 @@ public sealed class AdamOps
     public void Step(ArrayView<float> w, ArrayView<float> dw, ArrayView<float> m, ArrayView<float> v, AdamSettings s)
     {
         var grid = ChunkGrid.For(device.WorkShape, (int)w.Length, device.Processors);
-        if (grid.ThreadCount > 0) step(device.LaunchStream, grid.ThreadCount, w, dw, m, v, s, grid);
+        if (grid.ThreadCount > 0) step(device.Launch(), grid.ThreadCount, w, dw, m, v, s, grid);
     }
 }

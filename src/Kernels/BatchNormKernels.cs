@@ -111,9 +111,9 @@ public sealed class BatchNormOps
         ArrayView<float> runMean, ArrayView<float> runVar, int n, int channels, int hw, bool training, float momentum, float eps)
     {
         if (n == 0) return;
-        if (training) statistics(device.LaunchStream, channels, x, mean, invStd, runMean, runVar, n, channels, hw, momentum, eps);
-        else running(device.LaunchStream, channels, mean, invStd, runMean, runVar, channels, eps);
-        normalize(device.LaunchStream, n * channels, x, y, mean, invStd, gamma, beta, n * channels, channels, hw);
+        if (training) statistics(device.Launch(), channels, x, mean, invStd, runMean, runVar, n, channels, hw, momentum, eps);
+        else running(device.Launch(), channels, mean, invStd, runMean, runVar, channels, eps);
+        normalize(device.Launch(), n * channels, x, y, mean, invStd, gamma, beta, n * channels, channels, hw);
     }
 
     /// <summary>Writes dgamma and dbeta; and dx when asked for (dx may be default to skip it).</summary>
@@ -121,7 +121,7 @@ public sealed class BatchNormOps
         ArrayView<float> dGamma, ArrayView<float> dBeta, ArrayView<float> dx, bool inputGradientNeeded, int n, int channels, int hw)
     {
         if (n == 0) return;
-        parameterGradients(device.LaunchStream, channels, dy, x, mean, invStd, dGamma, dBeta, n, channels, hw);
-        if (inputGradientNeeded) inputGradient(device.LaunchStream, n * channels, dy, x, mean, invStd, gamma, dGamma, dBeta, dx, n * channels, channels, hw, n * hw);
+        parameterGradients(device.Launch(), channels, dy, x, mean, invStd, dGamma, dBeta, n, channels, hw);
+        if (inputGradientNeeded) inputGradient(device.Launch(), n * channels, dy, x, mean, invStd, gamma, dGamma, dBeta, dx, n * channels, channels, hw, n * hw);
     }
 }

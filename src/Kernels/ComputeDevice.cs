@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -86,15 +87,20 @@ public sealed class ComputeDevice : IDisposable
 
     private long launches;
 
-    /// <summary>The stream, for a kernel launch or a device-side fill; each use is counted (<see cref="Launches"/>).</summary>
-    internal AcceleratorStream LaunchStream
+    /// <summary>
+    /// The stream, for a kernel launch or a device-side fill; each use is counted (<see cref="Launches"/>), and timed
+    /// under the caller's name and line when a <see cref="Profiler"/> is set.
+    /// </summary>
+    internal AcceleratorStream Launch([CallerMemberName] string operation = "", [CallerFilePath] string file = "",
+        [CallerLineNumber] int line = 0)
     {
-        get
-        {
-            launches++;
-            return Stream;
-        }
+        launches++;
+        Profiler?.Launching(Stream, $"{Path.GetFileNameWithoutExtension(file)}.{operation}:{line}");
+        return Stream;
     }
+
+    /// <summary>When set, every launch waits for the one before it and is timed (the benchmark's <c>--only profile</c>).</summary>
+    public LaunchProfiler? Profiler { get; set; }
 
     /// <summary>Kernel launches and device-side fills so far: what a training step costs in launches, which bound
     /// small models on a GPU.</summary>

@@ -151,12 +151,12 @@ public sealed class ConvOps
         int columnBlocks = cg.ColumnBlocks, channelBlocks = (cg.Cout + 3) / 4;
         var items = Chunks(packed.Length + (long)columnBlocks * cg.Cin);
         var columns = ws.Columns.View;
-        columnOperands(device.LaunchStream, items.ThreadCount, w, packed, x, columns, wg, acrossInputs, cg, (int)packed.Length, panels, items);
+        columnOperands(device.Launch(), items.ThreadCount, w, packed, x, columns, wg, acrossInputs, cg, (int)packed.Length, panels, items);
         // Coarse: strips of column blocks across every channel block, a few strips per core.
         var grid = device.WorkShape == WorkShape.Coarse
             ? TileGrid.Create(1, columnBlocks, channelBlocks, (columnBlocks + 4 * device.Processors - 1) / (4 * device.Processors), channelBlocks)
             : TileGrid.Create(1, columnBlocks, channelBlocks, 1, 1);
-        columnMultiply(device.LaunchStream, grid.ThreadCount, packed, columns, bias ?? device.Dummy, y, cg, grid,
+        columnMultiply(device.Launch(), grid.ThreadCount, packed, columns, bias ?? device.Dummy, y, cg, grid,
             bias.HasValue ? 1 : 0, relu ? 1 : 0, panels);
     }
 
@@ -184,17 +184,17 @@ public sealed class ConvOps
             // The padding written out once per step, in the weights' launch, so that every block slides.
             var items = Chunks(packed.Length + (long)g.N * g.Cin);
             var padded = ws.PaddedInput.View;
-            forwardOperands(device.LaunchStream, items.ThreadCount, w, packed, x, padded, g, (int)packed.Length, items);
+            forwardOperands(device.Launch(), items.ThreadCount, w, packed, x, padded, g, (int)packed.Length, items);
             x = padded;
             g = g.PaddedInput;
         }
         else
         {
             var chunks = Chunks(packed.Length);
-            packWeights(device.LaunchStream, chunks.ThreadCount, w, packed, g, 0, chunks);
+            packWeights(device.Launch(), chunks.ThreadCount, w, packed, g, 0, chunks);
         }
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4);
-        forward(device.LaunchStream, grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0, relu ? 1 : 0);
+        forward(device.Launch(), grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0, relu ? 1 : 0);
     }
 
     public void BackwardInput(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, ConvGeometry g, ConvWorkspace ws)
@@ -204,7 +204,7 @@ public sealed class ConvOps
         if (!g.HasPaddedInputGradient)
         {
             var strided = TileGrid.For(device.WorkShape, g.N * g.Cin, g.H, g.W);
-            backwardInputStrided(device.LaunchStream, strided.ThreadCount, dy, w, dx, g, strided);
+            backwardInputStrided(device.Launch(), strided.ThreadCount, dy, w, dx, g, strided);
             return;
         }
         var packed = ws.InputGradientWeights.View;
@@ -215,9 +215,9 @@ public sealed class ConvOps
         }
         var padded = ws.PaddedOutputGradient.View;
         var items = Chunks(packed.Length + (long)g.N * g.Cout);
-        inputGradientOperands(device.LaunchStream, items.ThreadCount, w, packed, dy, padded, g, (int)packed.Length, items);
+        inputGradientOperands(device.Launch(), items.ThreadCount, w, packed, dy, padded, g, (int)packed.Length, items);
         var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cin + 3) / 4), g.H, (g.W + 3) / 4);
-        backwardInput(device.LaunchStream, grid.ThreadCount, padded, packed, dx, g, grid);
+        backwardInput(device.Launch(), grid.ThreadCount, padded, packed, dx, g, grid);
     }
 
     /// <summary>dw, and db (the bias gradient, when given) in the same launch.</summary>
@@ -231,7 +231,7 @@ public sealed class ConvOps
         int inputPlanes = g.HasPaddedInput ? g.N * g.Cin : 0;
         ArrayView<float> padded = g.HasPaddedInput ? ws.PaddedInput.View : device.Dummy;
         var chunks = Chunks(g.N * blocks + inputPlanes);
-        packOutputGradient(device.LaunchStream, chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View,
+        packOutputGradient(device.Launch(), chunks.ThreadCount, dy, packed, ws.NonZeroAt.View, ws.NonZeroCount.View,
             x, padded, g, inputPlanes, chunks);
         if (g.HasPaddedInput)
         {
@@ -240,7 +240,7 @@ public sealed class ConvOps
         }
         // One 4 x 4 block per thread on either shape: even a one-channel first layer has a few of them.
         var grid = TileGrid.Create(blocks, entryBlocks, 1, 1, 1);
-        backwardWeights(device.LaunchStream, grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw,
+        backwardWeights(device.Launch(), grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw,
             db ?? device.Dummy, g, grid, db.HasValue ? 1 : 0);
     }
 }

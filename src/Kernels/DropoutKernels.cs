@@ -58,12 +58,12 @@ public sealed class DropoutOps
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mask, int count, float p, uint seed, uint step)
     {
         var grid = ChunkGrid.For(device.WorkShape, count, device.Processors);
-        if (grid.ThreadCount > 0) forward(device.LaunchStream, grid.ThreadCount, x, y, mask, p, seed, step, grid);
+        if (grid.ThreadCount > 0) forward(device.Launch(), grid.ThreadCount, x, y, mask, p, seed, step, grid);
     }
 
     public void Backward(ArrayView<float> dy, ArrayView<float> mask, ArrayView<float> dx, int count)
     {
         var grid = ChunkGrid.For(device.WorkShape, count, device.Processors);
-        if (grid.ThreadCount > 0) backward(device.LaunchStream, grid.ThreadCount, dy, mask, dx, grid);
+        if (grid.ThreadCount > 0) backward(device.Launch(), grid.ThreadCount, dy, mask, dx, grid);
     }
 }

@@ -187,7 +187,7 @@ public sealed class GemmOps
         var bq = ws.B.View.SubView(0, Math.Max(1, bLength));
         var chunks = ChunkGrid.For(device.WorkShape, (int)(aLength + bLength), device.Processors);
         int panels = device.WorkShape == WorkShape.Coarse ? 1 : 0;
-        pack(device.LaunchStream, chunks.ThreadCount, a, aq, b, bq, g, (int)aLength, panels, chunks);
+        pack(device.Launch(), chunks.ThreadCount, a, aq, b, bq, g, (int)aLength, panels, chunks);
         TileGrid grid;
         if (device.WorkShape == WorkShape.Coarse)
         {
@@ -196,12 +196,12 @@ public sealed class GemmOps
             grid = TileGrid.Create(1, rowBlocks, colBlocks, 1, (colBlocks + across - 1) / across);
         }
         else grid = TileGrid.Create(1, rowBlocks, colBlocks, 1, 1);
-        gemm(device.LaunchStream, grid.ThreadCount, aq, bq, bias ?? device.Dummy, c, g, grid, bias.HasValue ? 1 : 0, panels);
+        gemm(device.Launch(), grid.ThreadCount, aq, bq, bias ?? device.Dummy, c, g, grid, bias.HasValue ? 1 : 0, panels);
     }
 
     public void ColumnSum(ArrayView<float> m, ArrayView<float> sums, int rows, int cols)
     {
         var grid = ChunkGrid.TwoPerCore(device.WorkShape, cols, device.Processors);
-        columnSum(device.LaunchStream, grid.ThreadCount, m, sums, rows, cols, grid);
+        columnSum(device.Launch(), grid.ThreadCount, m, sums, rows, cols, grid);
     }
 }

@@ -132,7 +132,7 @@ public sealed class PoolOps
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax, PoolGeometry g)
     {
         var grid = TileGrid.For(device.WorkShape, g.N * g.C, g.OH, g.OW);
-        forward(device.LaunchStream, grid.ThreadCount, x, y, argmax, g, grid);
+        forward(device.Launch(), grid.ThreadCount, x, y, argmax, g, grid);
     }
 
     /// <param name="reluOutput">The pool's own output, when a ReLU just before the pool has its backward fused here.</param>
@@ -142,12 +142,12 @@ public sealed class PoolOps
         int mask = reluOutput.HasValue ? 1 : 0;
         if (g.K == g.Stride)
         {
-            dx.SubView(0, (long)g.N * g.C * g.H * g.W).MemSetToZero(device.LaunchStream);
+            dx.SubView(0, (long)g.N * g.C * g.H * g.W).MemSetToZero(device.Launch());
             var outputs = TileGrid.For(device.WorkShape, g.N * g.C, g.OH, g.OW);
-            backwardDisjoint(device.LaunchStream, outputs.ThreadCount, dy, argmax, y, dx, g, outputs, mask);
+            backwardDisjoint(device.Launch(), outputs.ThreadCount, dy, argmax, y, dx, g, outputs, mask);
             return;
         }
         var grid = TileGrid.For(device.WorkShape, g.N * g.C, g.H, g.W);
-        backward(device.LaunchStream, grid.ThreadCount, dy, argmax, y, dx, g, grid, mask);
+        backward(device.Launch(), grid.ThreadCount, dy, argmax, y, dx, g, grid, mask);
     }
 }

@@ -43,6 +43,6 @@ public sealed class SgdOps
     public void Step(ArrayView<float> w, ArrayView<float> dw, ArrayView<float> velocity, SgdSettings s)
     {
         var grid = ChunkGrid.For(device.WorkShape, (int)w.Length, device.Processors);
-        if (grid.ThreadCount > 0) step(device.LaunchStream, grid.ThreadCount, w, dw, velocity, s, grid);
+        if (grid.ThreadCount > 0) step(device.Launch(), grid.ThreadCount, w, dw, velocity, s, grid);
     }
 }

@@ -97,7 +97,7 @@ public sealed class SoftmaxCrossEntropyOps
         var grid = ChunkGrid.TwoPerCore(device.WorkShape, rows, device.Processors);
         float mean = 1f / Math.Max(rows, 1);
         var weights = classWeights ?? device.Dummy.SubView(0, 0);
-        forward(device.LaunchStream, grid.ThreadCount, logits, labels, weights, dz, scratchLoss, scratchCorrect, classes, mean, labelSmoothing, grid);
-        reduce(device.LaunchStream, 1, scratchLoss, scratchCorrect, stats, rows, mean);
+        forward(device.Launch(), grid.ThreadCount, logits, labels, weights, dz, scratchLoss, scratchCorrect, classes, mean, labelSmoothing, grid);
+        reduce(device.Launch(), 1, scratchLoss, scratchCorrect, stats, rows, mean);
     }
 }
