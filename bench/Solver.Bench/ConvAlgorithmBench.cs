@@ -26,4 +26,18 @@ public static class ConvAlgorithmBench
         double images = (double)config.BatchSize * steps;
         return (images / med[0], images / med[1], images / med[2]);
     }
+
+    /// <summary>
+    /// Whole training steps with the first convolution's weight gradient made from its dense output gradient (pool
+    /// backward, compaction, weight gradient) and read through its pool, two copies of the model interleaved.
+    /// </summary>
+    public static (double Dense, double ThroughPool) RunPoolGradients(ComputeDevice d, TrainerConfig config, int rounds, int steps)
+    {
+        using var dense = new TrainingBench.StepRunner(d, config, throughPools: false);
+        using var through = new TrainingBench.StepRunner(d, config);
+        Action Steps(TrainingBench.StepRunner r) => () => { for (int i = 0; i < steps; i++) r.Run(); };
+        var med = Measure.Interleaved(rounds, Steps(dense), Steps(through));
+        double images = (double)config.BatchSize * steps;
+        return (images / med[0], images / med[1]);
+    }
 }

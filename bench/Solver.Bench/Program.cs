@@ -7,7 +7,7 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|profile|inference|server] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|profile|inference|server] [--out FILE]
 //       [--requests 500] [--clients 8]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -57,9 +57,21 @@ if (only is "conv-algorithms")
         Line($"| {config.Name} | {config.BatchSize} | {direct:F0} | {columns:F0} | {auto:F0} ({auto / direct:F2}x) |");
     }
 }
+if (only is "pool-gradients")
+{
+    Line();
+    Line("| model | batch | dense output gradient, images/s | weight gradient through the pool (now), images/s |");
+    Line("|---|---:|---:|---:|");
+    foreach (var path in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
+    {
+        var config = Solver.Trainer.TrainerConfig.Load(path);
+        var (dense, through) = ConvAlgorithmBench.RunPoolGradients(d, config, rounds, steps);
+        Line($"| {config.Name} | {config.BatchSize} | {dense:F0} | {through:F0} ({through / dense:F2}x) |");
+    }
+}
 if (only is "profile")
 {
-    foreach (var path in new[] { "configs/model4.json", "configs/model5.json" })
+    foreach (var path in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
     {
         var rows = ProfileBench.Run(d, path, rounds, steps);
         Line();

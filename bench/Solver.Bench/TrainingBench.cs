@@ -63,12 +63,14 @@ public static class TrainingBench
         private readonly int[] labels;
         private readonly int batch;
 
-        public StepRunner(ComputeDevice d, TrainerConfig config)
+        /// <param name="throughPools">Whether a first convolution may read its weight gradient through its pool (as in use).</param>
+        public StepRunner(ComputeDevice d, TrainerConfig config, bool throughPools = true)
         {
             int classes = config.Data.Classes.Count;
             batch = config.BatchSize;
             net = config.Model.Build(classes);
             net.ComputeInputGradient = false;
+            net.WeightGradientsThroughPools = throughPools;
             net.Build(d, batch, [.. config.Model.Input]);
             Init.Apply(net, Init.Parse(config.Model.Init), 1);
             loss = new SoftmaxCrossEntropyLoss(d, batch, classes);

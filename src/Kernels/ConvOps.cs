@@ -8,7 +8,7 @@ namespace Solver.Kernels;
 /// </summary>
 public sealed class ConvWorkspace : IDisposable
 {
-    internal ConvWorkspace(ComputeDevice a, ConvGeometry g, bool inputGradient, bool columns)
+    internal ConvWorkspace(ComputeDevice a, ConvGeometry g, bool inputGradient, bool columns, bool denseWeightGradient = true)
     {
         // The compacted output gradient keeps each pixel's position as (oh << 16 | ow).
         if (g.OH > short.MaxValue || g.OW > ushort.MaxValue) throw new ArgumentException($"convolution output {g.OH}x{g.OW} is too large");
@@ -21,8 +21,11 @@ public sealed class ConvWorkspace : IDisposable
         int taps = g.KH * g.KW, outBlocks = (g.Cout + 3) / 4, inBlocks = (g.Cin + 3) / 4;
         ForwardWeights = a.Allocate<Quad>(g.Cin * taps * outBlocks);
         InputGradientWeights = a.Allocate<Quad>(g.Cout * taps * inBlocks);
-        OutputGradient = a.Allocate<Quad>((long)g.N * outBlocks * g.OH * g.OW);
-        NonZeroAt = a.AllocateInt((long)g.N * outBlocks * g.OH * g.OW);
+        // A convolution whose weight gradient is read through its max-pool never compacts a dense output gradient.
+        HasDenseWeightGradient = denseWeightGradient;
+        long compacted = denseWeightGradient ? (long)g.N * outBlocks * g.OH * g.OW : 1;
+        OutputGradient = a.Allocate<Quad>(compacted);
+        NonZeroAt = a.AllocateInt(compacted);
         NonZeroCount = a.AllocateInt((long)g.N * outBlocks);
         // Only the interior is written each step: the zero borders are made once, here.
         HasInputGradient = inputGradient;
@@ -47,6 +50,10 @@ public sealed class ConvWorkspace : IDisposable
 
     /// <summary>Whether it was planned for input gradients (a first layer needs none).</summary>
     public bool HasInputGradient { get; }
+
+    /// <summary>Whether it was planned for <see cref="ConvOps.BackwardWeights"/> over a dense output gradient, as
+    /// every convolution is but one whose gradient comes through its pool (<see cref="ConvOps.BackwardWeightsThroughPool"/>).</summary>
+    public bool HasDenseWeightGradient { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> ForwardWeights { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> InputGradientWeights { get; }
     internal MemoryBuffer1D<Quad, Stride1D.Dense> OutputGradient { get; }
@@ -97,6 +104,7 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid> forwardOperands;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid> columnOperands;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int> columnMultiply;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int> weightGradientThroughPool;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -111,6 +119,7 @@ public sealed class ConvOps
         forwardOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.ForwardOperands);
         columnOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid>(ConvGemmKernels.Operands);
         columnMultiply = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int>(ConvGemmKernels.Multiply);
+        weightGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int>(PooledConvGradientKernels.WeightGradient);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
@@ -119,8 +128,10 @@ public sealed class ConvOps
     /// kernels or the matrix multiply over columns (<paramref name="algorithm"/>; by default the one that measured faster
     /// for such a layer).
     /// </summary>
-    public ConvWorkspace CreateWorkspace(ConvGeometry g, bool inputGradient = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto) =>
-        new(device, g, inputGradient, algorithm == ConvAlgorithm.Columns || (algorithm == ConvAlgorithm.Auto && PrefersColumns(g)));
+    public ConvWorkspace CreateWorkspace(ConvGeometry g, bool inputGradient = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto,
+        bool denseWeightGradient = true) =>
+        new(device, g, inputGradient, algorithm == ConvAlgorithm.Columns || (algorithm == ConvAlgorithm.Auto && PrefersColumns(g)),
+            denseWeightGradient);
 
     /// <summary>
     /// When set, what <see cref="ConvAlgorithm.Auto"/> means for workspaces made from then on: the benchmark's side-by-side
@@ -224,6 +235,7 @@ public sealed class ConvOps
     public void BackwardWeights(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ArrayView<float>? db, ConvGeometry g, ConvWorkspace ws)
     {
         Check(ws, g);
+        if (!ws.HasDenseWeightGradient) throw new ArgumentException("this convolution workspace was planned for weight gradients through a pool only");
         int blocks = (g.Cout + 3) / 4, entryBlocks = (g.Cin * g.KH * g.KW + 3) / 4;
         var packed = ws.OutputGradient.View;
         // With padding, x is also copied into the zero-bordered input in the same launch (its own copy: the forward's may
@@ -242,5 +254,20 @@ public sealed class ConvOps
         var grid = TileGrid.Create(blocks, entryBlocks, 1, 1, 1);
         backwardWeights(device.Launch(), grid.ThreadCount, x, packed, ws.NonZeroAt.View, ws.NonZeroCount.View, dw,
             db ?? device.Dummy, g, grid, db.HasValue ? 1 : 0);
+    }
+
+    /// <summary>
+    /// dw, and db when given, from the output gradient of the max-pool (disjoint windows) that this convolution feeds:
+    /// <paramref name="pooledGradient"/>, the pool's arg-max and, when a ReLU sits between them, the pool's output
+    /// (<paramref name="reluPooledOutput"/>), whose non-positive windows pass nothing. One launch
+    /// (<see cref="PooledConvGradientKernels"/>), and no dense output gradient.
+    /// </summary>
+    public void BackwardWeightsThroughPool(ArrayView<float> x, ArrayView<float> pooledGradient, ArrayView<int> argmax,
+        ArrayView<float>? reluPooledOutput, ArrayView<float> dw, ArrayView<float>? db, ConvGeometry g, PoolGeometry p)
+    {
+        if (p.K != p.Stride || p.N != g.N || p.C != g.Cout || p.H != g.OH || p.W != g.OW)
+            throw new ArgumentException($"a {p.K}x{p.K}/{p.Stride} pool over {p.C}x{p.H}x{p.W} is not a disjoint pool of this convolution's {g.Cout}x{g.OH}x{g.OW} output");
+        weightGradientThroughPool(device.Launch(), PooledConvGradientKernels.ThreadCount(g), x, pooledGradient, argmax,
+            reluPooledOutput ?? device.Dummy, dw, db ?? device.Dummy, g, p, reluPooledOutput.HasValue ? 1 : 0, db.HasValue ? 1 : 0);
     }
 }

@@ -20,6 +20,13 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     /// <summary>The ReLU that follows is applied here, as the output is stored (set by <see cref="Sequential"/>).</summary>
     public bool FusedRelu { get; internal set; }
 
+    /// <summary>
+    /// The max-pool (disjoint windows) this convolution feeds, through a ReLU or not, when its weight gradient is read
+    /// from the pool's gradient (set by <see cref="Sequential"/> for a convolution that needs no input gradient):
+    /// backward then receives the pool's output gradient.
+    /// </summary>
+    public MaxPool2d? GradientThroughPool { get; internal set; }
+
     public override string Describe() => $"Conv2d({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding})";
 
     public override int[] InferOutputShape(int[] s)
@@ -47,7 +54,9 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
             biasParam = new Parameter($"{Name}.bias", Own(Tensor.Zeros(Device, OutChannels)), Own(Tensor.Zeros(Device, OutChannels)), fanIn, fanOut, true);
         output = NewBatchTensor(OutputShape);
         if (ComputeInputGradient) inputGrad = NewBatchTensor(InputShape);
-        workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity), ComputeInputGradient);
+        if (GradientThroughPool is not null && ComputeInputGradient)
+            throw new InvalidOperationException($"layer {Name}: a weight gradient through the pool leaves no output gradient for the input gradient");
+        workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity), ComputeInputGradient, denseWeightGradient: GradientThroughPool is null);
     }
 
     public override void Dispose()
@@ -70,6 +79,12 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     public override Tensor? Backward(Tensor dy, int n)
     {
         var g = Geometry(n);
+        if (GradientThroughPool is { } pool)
+        {
+            Device.Conv.BackwardWeightsThroughPool(input.View, dy.View, pool.Argmax, pool.MasksReluGradient ? pool.Output.View : null,
+                weight.Grad.View, biasParam?.Grad.View, g, pool.Geometry(n));
+            return null;
+        }
         Device.Conv.BackwardWeights(input.View, dy.View, weight.Grad.View, biasParam?.Grad.View, g, workspace);
         if (!ComputeInputGradient) return null;
         Device.Conv.BackwardInput(dy.View, weight.Value.View, inputGrad.View, g, workspace);

@@ -16,6 +16,18 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
     /// <summary>The backward of the ReLU just before this pool is applied here (set by <see cref="Sequential"/>).</summary>
     public bool MasksReluGradient { get; internal set; }
 
+    /// <summary>
+    /// The convolution before this pool reads its weight gradient from this pool's output gradient, arg-max and output
+    /// (set by <see cref="Sequential"/>): backward passes its output gradient on untouched, and no input gradient is made.
+    /// </summary>
+    public bool GradientTakenByProducer { get; internal set; }
+
+    /// <summary>Windows that do not overlap, which <see cref="GradientTakenByProducer"/> needs.</summary>
+    public bool Disjoint => KernelSize == Stride;
+
+    internal Tensor Output => output;
+    internal ArrayView<int> Argmax => argmax.View;
+
     public override string Describe() => $"MaxPool2d(kernel={KernelSize}, stride={Stride})";
 
     public override int[] InferOutputShape(int[] s)
@@ -32,12 +44,12 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
         }
     }
 
-    private PoolGeometry Geometry(int n) => PoolGeometry.Create(n, InputShape[0], InputShape[1], InputShape[2], KernelSize, Stride);
+    internal PoolGeometry Geometry(int n) => PoolGeometry.Create(n, InputShape[0], InputShape[1], InputShape[2], KernelSize, Stride);
 
     protected override void Allocate()
     {
         output = NewBatchTensor(OutputShape);
-        inputGrad = NewBatchTensor(InputShape);
+        if (!GradientTakenByProducer) inputGrad = NewBatchTensor(InputShape);
         argmax = Device.AllocateInt(BatchCapacity * ShapeUtil.Product(OutputShape));
     }
 
@@ -50,6 +62,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
     public override Tensor? Backward(Tensor dy, int n)
     {
         if (!ComputeInputGradient) return null;
+        if (GradientTakenByProducer) return dy;
         Device.Pool.Backward(dy.View, argmax.View, inputGrad.View, Geometry(n), MasksReluGradient ? output.View : null);
         return inputGrad;
     }

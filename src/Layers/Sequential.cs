@@ -27,10 +27,18 @@ public sealed class Sequential : Module
     /// <summary>Fuse each ReLU that follows a convolution into it (and into a max-pool after it); on by default.</summary>
     public bool FuseActivations { get; init; } = true;
 
-    private void PlanFusion()
+    /// <param name="needsInputGradient">Whether each layer must make its input gradient.</param>
+    /// <summary>
+    /// Let a first convolution that feeds a disjoint max-pool read its weight gradient from the pool's
+    /// (<see cref="Conv2d.GradientThroughPool"/>); on by default with <see cref="FuseActivations"/>. Set before
+    /// <c>Build</c>; off only for the benchmark's side-by-side (<c>Solver.Bench --only pool-gradients</c>).
+    /// </summary>
+    public bool WeightGradientsThroughPools { get; set; } = true;
+
+    private void PlanFusion(bool[] needsInputGradient)
     {
-        foreach (var conv in layers.OfType<Conv2d>()) conv.FusedRelu = false;
-        foreach (var pool in layers.OfType<MaxPool2d>()) pool.MasksReluGradient = false;
+        foreach (var conv in layers.OfType<Conv2d>()) { conv.FusedRelu = false; conv.GradientThroughPool = null; }
+        foreach (var pool in layers.OfType<MaxPool2d>()) { pool.MasksReluGradient = false; pool.GradientTakenByProducer = false; }
         for (int i = 0; i < layers.Count; i++)
         {
             if (layers[i] is not ReLU relu) continue;
@@ -41,18 +49,33 @@ public sealed class Sequential : Module
             if (relu.AppliedByProducer) conv!.FusedRelu = true;
             if (relu.MaskedByConsumer) pool!.MasksReluGradient = true;
         }
+        // A convolution that needs no input gradient (the first layer) and feeds a disjoint max-pool, through a fused
+        // ReLU or directly, reads its weight gradient from the pool's: its dense output gradient is never made.
+        for (int i = 0; FuseActivations && WeightGradientsThroughPools && i < layers.Count; i++)
+        {
+            if (layers[i] is not Conv2d conv || needsInputGradient[i]) continue;
+            int next = i + 1 < layers.Count && layers[i + 1] is ReLU { MaskedByConsumer: true } ? i + 2 : i + 1;
+            if (next >= layers.Count || layers[next] is not MaxPool2d { Disjoint: true } pool) continue;
+            conv.GradientThroughPool = pool;
+            pool.GradientTakenByProducer = true;
+        }
     }
 
     protected override void Allocate()
     {
-        PlanFusion();
-        var shape = InputShape;
         // The network's input is data: no layer before the first trainable one needs an input gradient.
+        var needs = new bool[layers.Count];
         bool needed = ComputeInputGradient;
         for (int i = 0; i < layers.Count; i++)
         {
-            layers[i].ComputeInputGradient = needed;
+            needs[i] = needed;
             needed |= layers[i].HasParameters;
+        }
+        PlanFusion(needs);
+        var shape = InputShape;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            layers[i].ComputeInputGradient = needs[i];
             // One block per network: the outermost Sequential packs everything, so a nested one leaves its own alone.
             if (layers[i] is Sequential inner) inner.PacksParameters = false;
             layers[i].Build(Device, BatchCapacity, shape);

@@ -178,6 +178,49 @@ public class GradientCheckTests
     }
 
     /// <summary>
+    /// A first convolution (no input gradient) feeding a disjoint max-pool reads its weight and bias gradients from the
+    /// pool's gradient, through a fused ReLU or with none between: the same gradients as the dense path of the unfused
+    /// layers. Several input channels, a 5x5 filter (two quads of a kernel row, three slots unused), padding, a stride,
+    /// and maps whose last row and column no window covers.
+    /// </summary>
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Weight_gradient_through_the_pool_matches_the_dense_path(string profile)
+    {
+        var d = Devices.Get(profile);
+        int n = 3;
+        var nets = new (Func<bool, Sequential> Make, int[] Input)[]
+        {
+            (fuse => new Sequential(new Conv2d(2, 3, 5, padding: 2), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(3 * 7 * 7, 4))
+                { FuseActivations = fuse }, [2, 15, 15]),
+            (fuse => new Sequential(new Conv2d(1, 5, 3, stride: 2), new MaxPool2d(2), new Conv2d(5, 2, 2), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(2 * 2 * 2, 4)) { FuseActivations = fuse }, [1, 23, 24]), // 23x24 -> 11x11 -> 5x5 -> 4x4 -> 2x2
+        };
+        foreach (var (make, shape) in nets)
+        {
+            var rng = new Random(83);
+            var x = Check.Random(rng, n * shape[0] * shape[1] * shape[2]);
+            var r = Check.Random(rng, n * 4);
+            using var input = Tensor.FromArray(d, x, n, shape[0], shape[1], shape[2]);
+            using var dy = Tensor.FromArray(d, r, n, 4);
+            var grads = new List<float[][]>();
+            foreach (bool fuse in new[] { true, false })
+            {
+                using var net = make(fuse);
+                net.ComputeInputGradient = false;
+                net.Build(d, n, shape);
+                Init.Apply(net, InitKind.HeNormal, 9);
+                foreach (var b in net.Parameters.Where(q => q.IsBias)) b.Value.CopyFrom(Check.Random(new Random(3), (int)b.Value.Length, 0.2f));
+                net.Forward(input, n);
+                net.Backward(dy, n);
+                Assert.Equal(fuse, ((Conv2d)net.Layers[0]).GradientThroughPool is not null);
+                grads.Add(net.Parameters.Select(p => p.Grad.ToArray()).ToArray());
+            }
+            Assert.Contains(grads[1][0], v => v != 0f);
+            for (int i = 0; i < grads[0].Length; i++) Check.Close(grads[1][i], grads[0][i], atol: 1e-5f, rtol: 1e-4f, what: $"gradient {i}");
+        }
+    }
+
+    /// <summary>
     /// Model 4's layer pattern (conv, relu, pool, conv, relu, pool, flatten, linear) through Sequential, against the
     /// same chain computed by the plain C# references. Finite differences cannot prove a deep ReLU/max net's first
     /// layer (every weight moves hundreds of pre-activations, so any step crosses kinks); the layers are proven one
