@@ -28,8 +28,9 @@ public static class ConvAlgorithmBench
     }
 
     /// <summary>
-    /// Whole training steps with the first convolution's weight gradient made from its dense output gradient (pool
-    /// backward, compaction, weight gradient) and read through its pool, two copies of the model interleaved.
+    /// Whole training steps with every convolution's gradients made from its dense output gradient, and with those of
+    /// convolutions that feed disjoint pools taken through the pool where they can (the first layer's weight gradient,
+    /// the input gradient of the others with a multiple of four input channels): two copies of the model interleaved.
     /// </summary>
     public static (double Dense, double ThroughPool) RunPoolGradients(ComputeDevice d, TrainerConfig config, int rounds, int steps)
     {

@@ -60,7 +60,7 @@ if (only is "conv-algorithms")
 if (only is "pool-gradients")
 {
     Line();
-    Line("| model | batch | dense output gradient, images/s | weight gradient through the pool (now), images/s |");
+    Line("| model | batch | dense output gradients, images/s | gradients through the pools (now), images/s |");
     Line("|---|---:|---:|---:|");
     foreach (var path in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
     {

@@ -63,7 +63,7 @@ public static class TrainingBench
         private readonly int[] labels;
         private readonly int batch;
 
-        /// <param name="throughPools">Whether a first convolution may read its weight gradient through its pool (as in use).</param>
+        /// <param name="throughPools">Whether convolutions may take their gradients through their pools (as in use).</param>
         public StepRunner(ComputeDevice d, TrainerConfig config, bool throughPools = true)
         {
             int classes = config.Data.Classes.Count;
@@ -71,6 +71,7 @@ public static class TrainingBench
             net = config.Model.Build(classes);
             net.ComputeInputGradient = false;
             net.WeightGradientsThroughPools = throughPools;
+            net.InputGradientsThroughPools = throughPools;
             net.Build(d, batch, [.. config.Model.Input]);
             Init.Apply(net, Init.Parse(config.Model.Init), 1);
             loss = new SoftmaxCrossEntropyLoss(d, batch, classes);

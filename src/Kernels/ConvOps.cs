@@ -105,6 +105,7 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid> columnOperands;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int> columnMultiply;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int> weightGradientThroughPool;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int> inputGradientThroughPool;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -120,6 +121,7 @@ public sealed class ConvOps
         columnOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid>(ConvGemmKernels.Operands);
         columnMultiply = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int>(ConvGemmKernels.Multiply);
         weightGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int>(PooledConvGradientKernels.WeightGradient);
+        inputGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int>(PooledConvGradientKernels.InputGradient);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
@@ -265,9 +267,28 @@ public sealed class ConvOps
     public void BackwardWeightsThroughPool(ArrayView<float> x, ArrayView<float> pooledGradient, ArrayView<int> argmax,
         ArrayView<float>? reluPooledOutput, ArrayView<float> dw, ArrayView<float>? db, ConvGeometry g, PoolGeometry p)
     {
-        if (p.K != p.Stride || p.N != g.N || p.C != g.Cout || p.H != g.OH || p.W != g.OW)
-            throw new ArgumentException($"a {p.K}x{p.K}/{p.Stride} pool over {p.C}x{p.H}x{p.W} is not a disjoint pool of this convolution's {g.Cout}x{g.OH}x{g.OW} output");
+        CheckPool(g, p);
         weightGradientThroughPool(device.Launch(), PooledConvGradientKernels.ThreadCount(g), x, pooledGradient, argmax,
             reluPooledOutput ?? device.Dummy, dw, db ?? device.Dummy, g, p, reluPooledOutput.HasValue ? 1 : 0, db.HasValue ? 1 : 0);
+    }
+
+    /// <summary>
+    /// dx from the output gradient of the disjoint max-pool this convolution feeds, as in
+    /// <see cref="BackwardWeightsThroughPool"/>: a scatter from the windows' arg-max pixels
+    /// (<see cref="PooledConvGradientKernels.InputGradient"/>), one launch. Cin must be a multiple of four.
+    /// </summary>
+    public void BackwardInputThroughPool(ArrayView<float> w, ArrayView<float> pooledGradient, ArrayView<int> argmax,
+        ArrayView<float>? reluPooledOutput, ArrayView<float> dx, ConvGeometry g, PoolGeometry p)
+    {
+        CheckPool(g, p);
+        if (g.Cin % 4 != 0) throw new ArgumentException($"an input gradient through the pool needs a multiple of four input channels, not {g.Cin}");
+        inputGradientThroughPool(device.Launch(), PooledConvGradientKernels.InputGradientThreads(g), w, pooledGradient, argmax,
+            reluPooledOutput ?? device.Dummy, dx, g, p, reluPooledOutput.HasValue ? 1 : 0);
+    }
+
+    private static void CheckPool(ConvGeometry g, PoolGeometry p)
+    {
+        if (p.K != p.Stride || p.N != g.N || p.C != g.Cout || p.H != g.OH || p.W != g.OW)
+            throw new ArgumentException($"a {p.K}x{p.K}/{p.Stride} pool over {p.C}x{p.H}x{p.W} is not a disjoint pool of this convolution's {g.Cout}x{g.OH}x{g.OW} output");
     }
 }

@@ -107,4 +107,64 @@ public static class PooledConvGradientKernels
         }
         return sum;
     }
+
+    /// <summary>Threads of <see cref="InputGradient"/>: one per image and block of four input channels.</summary>
+    public static int InputGradientThreads(ConvGeometry g) => g.N * (g.Cin / 4);
+
+    /// <summary>
+    /// dx[n, ci, ih, iw] = sum over co and windows w of dy[n, co, w] * w[co, ci, ih - oh*s + p, iw - ow*s + p], with
+    /// (oh, ow) the window's arg-max and dy the pool's output gradient masked as in <see cref="WeightGradient"/>: a
+    /// scatter from the arg-max pixels, which are at most a quarter of the convolution's output (2x2 windows), where the
+    /// dense formulation gathers over every output pixel, zeros included. Each thread owns four input channels of one
+    /// image (so Cin must be a multiple of four), clears them, and adds each window's contribution to them in turn: no
+    /// atomics.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void InputGradient(Index1D thread, ArrayView<float> weights, ArrayView<float> dy, ArrayView<int> argmax,
+        ArrayView<float> y, ArrayView<float> dx, ConvGeometry g, PoolGeometry p, int reluMask)
+    {
+        int blocks = g.Cin / 4;
+        if (thread >= g.N * blocks) return;
+        int n = thread / blocks, c0 = (thread - n * blocks) * 4;
+        int plane = g.H * g.W, taps = g.KH * g.KW, windows = p.OH * p.OW, s = g.Stride;
+        fixed (float* wBase = &weights[0])
+        fixed (float* dyBase = &dy[0])
+        fixed (int* amBase = &argmax[0])
+        fixed (float* yBase = &y[0])
+        fixed (float* dxBase = &dx[0])
+        {
+            float* x0 = dxBase + (n * g.Cin + c0) * plane;
+            float* x1 = x0 + plane;
+            float* x2 = x1 + plane;
+            float* x3 = x2 + plane;
+            for (int i = 0; i < 4 * plane; i++) x0[i] = 0f;
+            for (int co = 0; co < g.Cout; co++)
+            {
+                float* w0 = wBase + (co * g.Cin + c0) * taps;
+                int first = (n * g.Cout + co) * windows;
+                for (int win = first; win < first + windows; win++)
+                {
+                    float d = dyBase[win];
+                    if (d == 0f || (reluMask != 0 && !(yBase[win] > 0f))) continue;
+                    int at = amBase[win], oh = at / g.OW, ow = at - oh * g.OW;
+                    int ih0 = oh * s - g.Pad, iw0 = ow * s - g.Pad;
+                    for (int kh = 0; kh < g.KH; kh++)
+                    {
+                        int ih = ih0 + kh;
+                        if (ih < 0 || ih >= g.H) continue;
+                        for (int kw = 0; kw < g.KW; kw++)
+                        {
+                            int iw = iw0 + kw;
+                            if (iw < 0 || iw >= g.W) continue;
+                            int o = ih * g.W + iw, t = kh * g.KW + kw;
+                            x0[o] += d * w0[t];
+                            x1[o] += d * w0[taps + t];
+                            x2[o] += d * w0[2 * taps + t];
+                            x3[o] += d * w0[3 * taps + t];
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -27,6 +27,13 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     /// </summary>
     public MaxPool2d? GradientThroughPool { get; internal set; }
 
+    /// <summary>
+    /// The max-pool (disjoint windows) this convolution feeds, when its input gradient is scattered from the pool's
+    /// output gradient instead of gathered from its own dense one (set by <see cref="Sequential"/> where Cin is a
+    /// multiple of four); the weight gradient still reads the dense one, which the pool's backward makes.
+    /// </summary>
+    public MaxPool2d? InputGradientThroughPool { get; internal set; }
+
     public override string Describe() => $"Conv2d({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding})";
 
     public override int[] InferOutputShape(int[] s)
@@ -56,7 +63,8 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
         if (ComputeInputGradient) inputGrad = NewBatchTensor(InputShape);
         if (GradientThroughPool is not null && ComputeInputGradient)
             throw new InvalidOperationException($"layer {Name}: a weight gradient through the pool leaves no output gradient for the input gradient");
-        workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity), ComputeInputGradient, denseWeightGradient: GradientThroughPool is null);
+        workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity), ComputeInputGradient && InputGradientThroughPool is null,
+            denseWeightGradient: GradientThroughPool is null);
     }
 
     public override void Dispose()
@@ -87,6 +95,12 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
         }
         Device.Conv.BackwardWeights(input.View, dy.View, weight.Grad.View, biasParam?.Grad.View, g, workspace);
         if (!ComputeInputGradient) return null;
+        if (InputGradientThroughPool is { } after)
+        {
+            Device.Conv.BackwardInputThroughPool(weight.Value.View, after.LastOutputGradient!.View, after.Argmax,
+                after.MasksReluGradient ? after.Output.View : null, inputGrad.View, g, after.Geometry(n));
+            return inputGrad;
+        }
         Device.Conv.BackwardInput(dy.View, weight.Value.View, inputGrad.View, g, workspace);
         return inputGrad;
     }

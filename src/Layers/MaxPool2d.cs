@@ -26,6 +26,10 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
     public bool Disjoint => KernelSize == Stride;
 
     internal Tensor Output => output;
+
+    /// <summary>The output gradient of the last backward: a convolution before this pool may take its input gradient
+    /// from it (<see cref="Conv2d.InputGradientThroughPool"/>).</summary>
+    internal Tensor? LastOutputGradient { get; private set; }
     internal ArrayView<int> Argmax => argmax.View;
 
     public override string Describe() => $"MaxPool2d(kernel={KernelSize}, stride={Stride})";
@@ -62,6 +66,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
     public override Tensor? Backward(Tensor dy, int n)
     {
         if (!ComputeInputGradient) return null;
+        LastOutputGradient = dy;
         if (GradientTakenByProducer) return dy;
         Device.Pool.Backward(dy.View, argmax.View, inputGrad.View, Geometry(n), MasksReluGradient ? output.View : null);
         return inputGrad;

@@ -35,9 +35,16 @@ public sealed class Sequential : Module
     /// </summary>
     public bool WeightGradientsThroughPools { get; set; } = true;
 
+    /// <summary>
+    /// Let a convolution with a multiple of four input channels that feeds a disjoint max-pool scatter its input gradient
+    /// from the pool's (<see cref="Conv2d.InputGradientThroughPool"/>); on by default with <see cref="FuseActivations"/>.
+    /// Set before <c>Build</c>; off only for the benchmark's side-by-side.
+    /// </summary>
+    public bool InputGradientsThroughPools { get; set; } = true;
+
     private void PlanFusion(bool[] needsInputGradient)
     {
-        foreach (var conv in layers.OfType<Conv2d>()) { conv.FusedRelu = false; conv.GradientThroughPool = null; }
+        foreach (var conv in layers.OfType<Conv2d>()) { conv.FusedRelu = false; conv.GradientThroughPool = null; conv.InputGradientThroughPool = null; }
         foreach (var pool in layers.OfType<MaxPool2d>()) { pool.MasksReluGradient = false; pool.GradientTakenByProducer = false; }
         for (int i = 0; i < layers.Count; i++)
         {
@@ -51,13 +58,20 @@ public sealed class Sequential : Module
         }
         // A convolution that needs no input gradient (the first layer) and feeds a disjoint max-pool, through a fused
         // ReLU or directly, reads its weight gradient from the pool's: its dense output gradient is never made.
-        for (int i = 0; FuseActivations && WeightGradientsThroughPools && i < layers.Count; i++)
+        // A convolution that does need its input gradient scatters it from the pool's gradient instead, where its input
+        // channels come in fours.
+        for (int i = 0; FuseActivations && i < layers.Count; i++)
         {
-            if (layers[i] is not Conv2d conv || needsInputGradient[i]) continue;
+            if (layers[i] is not Conv2d conv) continue;
             int next = i + 1 < layers.Count && layers[i + 1] is ReLU { MaskedByConsumer: true } ? i + 2 : i + 1;
             if (next >= layers.Count || layers[next] is not MaxPool2d { Disjoint: true } pool) continue;
-            conv.GradientThroughPool = pool;
-            pool.GradientTakenByProducer = true;
+            if (!needsInputGradient[i] && WeightGradientsThroughPools)
+            {
+                conv.GradientThroughPool = pool;
+                pool.GradientTakenByProducer = true;
+            }
+            else if (needsInputGradient[i] && InputGradientsThroughPools && conv.InChannels % 4 == 0)
+                conv.InputGradientThroughPool = pool;
         }
     }
 

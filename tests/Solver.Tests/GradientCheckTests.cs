@@ -178,13 +178,14 @@ public class GradientCheckTests
     }
 
     /// <summary>
-    /// A first convolution (no input gradient) feeding a disjoint max-pool reads its weight and bias gradients from the
-    /// pool's gradient, through a fused ReLU or with none between: the same gradients as the dense path of the unfused
-    /// layers. Several input channels, a 5x5 filter (two quads of a kernel row, three slots unused), padding, a stride,
-    /// and maps whose last row and column no window covers.
+    /// A convolution feeding a disjoint max-pool takes its gradients from the pool's: a first one (no input gradient)
+    /// its weight and bias gradients, one with a multiple of four input channels its input gradient, scattered from the
+    /// arg-max pixels. Both give what the dense path of the unfused layers gives, through a fused ReLU or with none
+    /// between: several input channels, 5x5 and 2x2 filters (row and column blocks with unused slots), padding, a
+    /// stride, and maps whose last row and column no window covers; with the network's input gradient on and off.
     /// </summary>
     [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
-    public void Weight_gradient_through_the_pool_matches_the_dense_path(string profile)
+    public void Gradients_through_the_pool_match_the_dense_path(string profile)
     {
         var d = Devices.Get(profile);
         int n = 3;
@@ -192,10 +193,14 @@ public class GradientCheckTests
         {
             (fuse => new Sequential(new Conv2d(2, 3, 5, padding: 2), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(3 * 7 * 7, 4))
                 { FuseActivations = fuse }, [2, 15, 15]),
-            (fuse => new Sequential(new Conv2d(1, 5, 3, stride: 2), new MaxPool2d(2), new Conv2d(5, 2, 2), new ReLU(), new MaxPool2d(2),
-                new Flatten(), new Linear(2 * 2 * 2, 4)) { FuseActivations = fuse }, [1, 23, 24]), // 23x24 -> 11x11 -> 5x5 -> 4x4 -> 2x2
+            (fuse => new Sequential(new Conv2d(1, 8, 3, stride: 2), new MaxPool2d(2), new Conv2d(8, 2, 2, padding: 1), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(2 * 3 * 3, 4)) { FuseActivations = fuse }, [1, 23, 24]), // 23x24 -> 11x11 -> 5x5 -> 6x6 -> 3x3
+            (fuse => new Sequential(new Conv2d(4, 4, 3), new ReLU(), new MaxPool2d(2), new Conv2d(4, 3, 3, stride: 2), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(3, 4)) { FuseActivations = fuse }, [4, 14, 13]), // 14x13 -> 12x11 -> 6x5 -> 2x2 -> 1x1
         };
+        int scattered = 0;
         foreach (var (make, shape) in nets)
+        foreach (bool inputGradient in new[] { false, true })
         {
             var rng = new Random(83);
             var x = Check.Random(rng, n * shape[0] * shape[1] * shape[2]);
@@ -206,18 +211,23 @@ public class GradientCheckTests
             foreach (bool fuse in new[] { true, false })
             {
                 using var net = make(fuse);
-                net.ComputeInputGradient = false;
+                net.ComputeInputGradient = inputGradient;
                 net.Build(d, n, shape);
                 Init.Apply(net, InitKind.HeNormal, 9);
                 foreach (var b in net.Parameters.Where(q => q.IsBias)) b.Value.CopyFrom(Check.Random(new Random(3), (int)b.Value.Length, 0.2f));
                 net.Forward(input, n);
-                net.Backward(dy, n);
-                Assert.Equal(fuse, ((Conv2d)net.Layers[0]).GradientThroughPool is not null);
-                grads.Add(net.Parameters.Select(p => p.Grad.ToArray()).ToArray());
+                var dx = net.Backward(dy, n)?.ToArray() ?? [];
+                var first = (Conv2d)net.Layers[0];
+                Assert.Equal(fuse && !inputGradient, first.GradientThroughPool is not null);
+                Assert.Equal(fuse && inputGradient && first.InChannels % 4 == 0, first.InputGradientThroughPool is not null);
+                scattered += net.Layers.OfType<Conv2d>().Count(c => c.InputGradientThroughPool is not null);
+                grads.Add([dx, .. net.Parameters.Select(p => p.Grad.ToArray())]);
             }
-            Assert.Contains(grads[1][0], v => v != 0f);
-            for (int i = 0; i < grads[0].Length; i++) Check.Close(grads[1][i], grads[0][i], atol: 1e-5f, rtol: 1e-4f, what: $"gradient {i}");
+            Assert.Contains(grads[1][1], v => v != 0f);
+            if (inputGradient) Assert.Contains(grads[1][0], v => v != 0f);
+            for (int i = 0; i < grads[0].Length; i++) Check.Close(grads[1][i], grads[0][i], atol: 1e-5f, rtol: 1e-4f, what: $"gradient {i} ({(inputGradient ? "with" : "without")} the input's)");
         }
+        Assert.Equal(5, scattered); // the 8- and 4-channel inner convolutions (twice each), and the last net's first one with its input gradient on
     }
 
     /// <summary>
