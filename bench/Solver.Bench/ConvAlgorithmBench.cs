@@ -41,4 +41,24 @@ public static class ConvAlgorithmBench
         double images = (double)config.BatchSize * steps;
         return (images / med[0], images / med[1]);
     }
+
+    /// <summary>
+    /// Whole training steps with coarse grids capped at each of <paramref name="perProcessor"/> threads per processor
+    /// (int.MaxValue: a thread per plane, as before the cap), one model, the settings interleaved round by round.
+    /// </summary>
+    public static double[] RunCoarseThreads(ComputeDevice d, TrainerConfig config, int rounds, int steps, int[] perProcessor)
+    {
+        using var runner = new TrainingBench.StepRunner(d, config);
+        int saved = TileGrid.CoarseThreadsPerProcessor;
+        try
+        {
+            Action Steps(int cap) => () => { TileGrid.CoarseThreadsPerProcessor = cap; for (int i = 0; i < steps; i++) runner.Run(); d.Synchronize(); };
+            var med = Measure.Interleaved(rounds, perProcessor.Select(Steps).ToArray());
+            return med.Select(m => config.BatchSize * steps / m).ToArray();
+        }
+        finally
+        {
+            TileGrid.CoarseThreadsPerProcessor = saved;
+        }
+    }
 }

@@ -51,9 +51,9 @@ public static class KernelBench
             using var sparse = d.Allocate(g.OutputLength);
             sparse.View.CopyFromCPU(Random(g.OutputLength).Select(v => v < 0.85f ? 0f : v).ToArray());
             x.View.CopyFromCPU(hx); w.View.CopyFromCPU(hw); b.View.CopyFromCPU(hb); y.View.CopyFromCPU(Random(g.OutputLength));
-            var outGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cout, g.OH, g.OW);
-            var inGrid = TileGrid.For(WorkShape.Coarse, g.N * g.Cin, g.H, g.W);
-            var wGrid = TileGrid.For(WorkShape.Coarse, g.Cout * g.Cin, g.KH, g.KW);
+            var outGrid = TileGrid.Create(g.N * g.Cout, g.OH, g.OW, g.OH, g.OW);
+            var inGrid = TileGrid.Create(g.N * g.Cin, g.H, g.W, g.H, g.W);
+            var wGrid = TileGrid.Create(g.Cout * g.Cin, g.KH, g.KW, g.KH, g.KW);
             var runs = new (string, string, Action)[]
             {
                 ("forward", "plane per thread (before)", Sync(() => oldForward(d.Stream, outGrid.ThreadCount, x.View, w.View, b.View, y.View, g, outGrid, 1))),
@@ -67,6 +67,18 @@ public static class KernelBench
                 ("backward-weights", "register-blocked (now)", Sync(() => d.Conv.BackwardWeights(x.View, y.View, dw.View, null, g, ws))),
                 ("backward-weights", "register-blocked, dy 85% zero as behind ReLU and pool (now)", Sync(() => d.Conv.BackwardWeights(x.View, sparse.View, dw.View, null, g, ws))),
             }.Where(r => g.Pad == 0 || !r.Item2.StartsWith("plain")).ToArray(); // the plain loop has no padding
+            // The output through a ReLU and a 2x2 pool, as in the models: the gradients read through the pool take the
+            // pool's gradient, arg-max and output (effective GFLOP/s: the dense pass's work over the time).
+            var pg = PoolGeometry.Create(g.N, g.Cout, g.OH, g.OW, 2, 2);
+            using var pooled = d.Allocate(pg.OutputLength); using var argmax = d.AllocateInt(pg.OutputLength);
+            using var pooledGrad = d.Allocate(pg.OutputLength); using var db = d.Allocate(g.Cout);
+            using var relu = d.Allocate(g.OutputLength);
+            relu.View.CopyFromCPU(Random(g.OutputLength).Select(v => v < 0.5f ? 0f : v).ToArray());
+            d.Pool.Forward(relu.View, pooled.View, argmax.View, pg);
+            pooledGrad.View.CopyFromCPU(Random(pg.OutputLength).Select(v => v - 0.5f).ToArray());
+            runs = [.. runs,
+                ("backward-weights", "through the ReLU and 2x2 pool, from the pool's gradient (now for a first layer)", Sync(() => d.Conv.BackwardWeightsThroughPool(x.View, pooledGrad.View, argmax.View, pooled.View, dw.View, db.View, g, pg))),
+                .. g.Cin % 4 == 0 ? new[] { ("backward-input", "through the ReLU and 2x2 pool, scattered from the pool's gradient (now for Cin a multiple of four)", Sync(() => d.Conv.BackwardInputThroughPool(w.View, pooledGrad.View, argmax.View, pooled.View, dx.View, g, pg))) } : []];
             var med = Measure.Interleaved(rounds, runs.Select(r => r.Item3).ToArray());
             for (int i = 0; i < runs.Length; i++)
                 rows.Add(new KernelRow($"{name}, {runs[i].Item1}", runs[i].Item2, med[i] * 1000, g.ForwardFlops / med[i] / 1e9));

@@ -7,7 +7,7 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|profile|inference|server] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|coarse-threads|profile|inference|server] [--out FILE]
 //       [--requests 500] [--clients 8]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -67,6 +67,19 @@ if (only is "pool-gradients")
         var config = Solver.Trainer.TrainerConfig.Load(path);
         var (dense, through) = ConvAlgorithmBench.RunPoolGradients(d, config, rounds, steps);
         Line($"| {config.Name} | {config.BatchSize} | {dense:F0} | {through:F0} ({through / dense:F2}x) |");
+    }
+}
+if (only is "coarse-threads")
+{
+    int[] caps = [int.MaxValue / 64, 4, 8, 16];
+    Line();
+    Line("| model | batch | a thread per plane, images/s | 4 threads per core | 8 (now) | 16 |");
+    Line("|---|---:|---:|---:|---:|---:|");
+    foreach (var path in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
+    {
+        var config = Solver.Trainer.TrainerConfig.Load(path);
+        var r = ConvAlgorithmBench.RunCoarseThreads(d, config, rounds, steps, caps);
+        Line($"| {config.Name} | {config.BatchSize} | {r[0]:F0} | {r[1]:F0} ({r[1] / r[0]:F2}x) | {r[2]:F0} ({r[2] / r[0]:F2}x) | {r[3]:F0} ({r[3] / r[0]:F2}x) |");
     }
 }
 if (only is "profile")

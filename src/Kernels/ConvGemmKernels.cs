@@ -69,39 +69,43 @@ public static class ConvGemmKernels
     public static unsafe void Multiply(Index1D thread, ArrayView<Quad> wq, ArrayView<Quad> cq, ArrayView<float> b, ArrayView<float> y,
         ConvGeometry g, TileGrid grid, int hasBias, int relu, int panels)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int plane = g.OH * g.OW, planeBlocks = (plane + 3) / 4, columnBlocks = g.ColumnBlocks;
-        int blocks = (g.Cout + 3) / 4, depth = g.Cin * g.KH * g.KW, wStep = blocks * 4;
-        int cStep = GemmKernels.Index(0, 1, columnBlocks, depth, panels) * 4;
-        fixed (Quad* wBase = &wq[0])
-        fixed (Quad* cBase = &cq[0])
-        fixed (float* yBase = &y[0])
-        for (int block = tile.Row0; block < tile.Row1; block++)
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            int n = block / planeBlocks, p0 = (block - n * planeBlocks) * 4;
-            float* column = (float*)cBase + GemmKernels.Index(block, 0, columnBlocks, depth, panels) * 4;
-            for (int cb = tile.Col0; cb < tile.Col1; cb++)
+            var tile = grid.At(t);
+            int plane = g.OH * g.OW, planeBlocks = (plane + 3) / 4, columnBlocks = g.ColumnBlocks;
+            int blocks = (g.Cout + 3) / 4, depth = g.Cin * g.KH * g.KW, wStep = blocks * 4;
+            int cStep = GemmKernels.Index(0, 1, columnBlocks, depth, panels) * 4;
+            fixed (Quad* wBase = &wq[0])
+            fixed (Quad* cBase = &cq[0])
+            fixed (float* yBase = &y[0])
+            for (int block = tile.Row0; block < tile.Row1; block++)
             {
-                int c0 = cb * 4;
-                var bias = hasBias != 0 ? Quad.Gather(b, c0, 1, g.Cout - c0) : new Quad();
-                float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
-                float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
-                float* wp = (float*)wBase + c0, cp = column;
-                // The loop of GemmKernels.Gemm, written out again: a shared helper would have to hand sixteen accumulators
-                // back through memory, which is what the raw-pointer kernels were written to avoid.
-                for (int k = 0; k < depth; k++)
+                int n = block / planeBlocks, p0 = (block - n * planeBlocks) * 4;
+                float* column = (float*)cBase + GemmKernels.Index(block, 0, columnBlocks, depth, panels) * 4;
+                for (int cb = tile.Col0; cb < tile.Col1; cb++)
                 {
-                    var r = Quad.At(wp);
-                    var c = Quad.At(cp);
-                    wp += wStep; cp += cStep;
-                    a00 += r.A * c.A; a01 += r.A * c.B; a02 += r.A * c.C; a03 += r.A * c.D;
-                    a10 += r.B * c.A; a11 += r.B * c.B; a12 += r.B * c.C; a13 += r.B * c.D;
-                    a20 += r.C * c.A; a21 += r.C * c.B; a22 += r.C * c.C; a23 += r.C * c.D;
-                    a30 += r.D * c.A; a31 += r.D * c.B; a32 += r.D * c.C; a33 += r.D * c.D;
+                    int c0 = cb * 4;
+                    var bias = hasBias != 0 ? Quad.Gather(b, c0, 1, g.Cout - c0) : new Quad();
+                    float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
+                    float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
+                    float* wp = (float*)wBase + c0, cp = column;
+                    // The loop of GemmKernels.Gemm, written out again: a shared helper would have to hand sixteen accumulators
+                    // back through memory, which is what the raw-pointer kernels were written to avoid.
+                    for (int k = 0; k < depth; k++)
+                    {
+                        var r = Quad.At(wp);
+                        var c = Quad.At(cp);
+                        wp += wStep; cp += cStep;
+                        a00 += r.A * c.A; a01 += r.A * c.B; a02 += r.A * c.C; a03 += r.A * c.D;
+                        a10 += r.B * c.A; a11 += r.B * c.B; a12 += r.B * c.C; a13 += r.B * c.D;
+                        a20 += r.C * c.A; a21 += r.C * c.B; a22 += r.C * c.C; a23 += r.C * c.D;
+                        a30 += r.D * c.A; a31 += r.D * c.B; a32 += r.D * c.C; a33 += r.D * c.D;
+                    }
+                    ConvKernels.StoreBlock(yBase, (n * g.Cout + c0) * plane + p0, plane, plane - p0, g.Cout - c0, relu,
+                        a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
                 }
-                ConvKernels.StoreBlock(yBase, (n * g.Cout + c0) * plane + p0, plane, plane - p0, g.Cout - c0, relu,
-                    a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }

@@ -49,56 +49,60 @@ public static class ConvKernels
     public static unsafe void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,
         ArrayView<float> y, ConvGeometry g, TileGrid grid, int hasBias, int relu)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int blocks = (g.Cout + 3) / 4;
-        int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
-        var bias = hasBias != 0 ? Quad.Gather(b, c0, 1, g.Cout - c0) : new Quad();
-        int plane = g.OH * g.OW, wStep = blocks * 4, xLength = x.IntLength;
-        fixed (float* xBase = &x[0])
-        fixed (Quad* wBase = &wq[0])
-        fixed (float* yBase = &y[0])
-        for (int oh = tile.Row0; oh < tile.Row1; oh++)
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            int ih0 = oh - g.Pad;
-            bool rowsInside = ih0 >= 0 && ih0 + g.KH <= g.H;
-            for (int blk = tile.Col0; blk < tile.Col1; blk++)
+            var tile = grid.At(t);
+            int blocks = (g.Cout + 3) / 4;
+            int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
+            var bias = hasBias != 0 ? Quad.Gather(b, c0, 1, g.Cout - c0) : new Quad();
+            int plane = g.OH * g.OW, wStep = blocks * 4, xLength = x.IntLength;
+            fixed (float* xBase = &x[0])
+            fixed (Quad* wBase = &wq[0])
+            fixed (float* yBase = &y[0])
+            for (int oh = tile.Row0; oh < tile.Row1; oh++)
             {
-                int ow0 = blk * 4, iw0 = ow0 - g.Pad;
-                int at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0;
-                // A block whose last columns lie past the output's row end reads past the input row's end: harmless,
-                // since only those columns see it and they are not stored, as long as the reads stay in the buffer.
-                if (g.Stride != 1 || !rowsInside || iw0 < 0 || (iw0 + 3 + g.KW > g.W && ((n * g.Cin + g.Cin) * g.H - 1) * g.W + iw0 + 2 + g.KW >= xLength))
+                int ih0 = oh - g.Pad;
+                bool rowsInside = ih0 >= 0 && ih0 + g.KH <= g.H;
+                for (int blk = tile.Col0; blk < tile.Col1; blk++)
                 {
-                    ForwardEdgeBlock(xBase, (float*)wBase, yBase, g, n, cb, oh, ow0, bias, at, relu);
-                    continue;
-                }
-                // The hot loop holds only its own loads and sixteen accumulators; edge blocks and stores live in helpers
-                // to keep it small.
-                float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
-                float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
-                for (int ci = 0; ci < g.Cin; ci++)
-                {
-                    int xPlane = (n * g.Cin + ci) * g.H;
-                    for (int kh = 0; kh < g.KH; kh++)
+                    int ow0 = blk * 4, iw0 = ow0 - g.Pad;
+                    int at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0;
+                    // A block whose last columns lie past the output's row end reads past the input row's end: harmless,
+                    // since only those columns see it and they are not stored, as long as the reads stay in the buffer.
+                    if (g.Stride != 1 || !rowsInside || iw0 < 0 || (iw0 + 3 + g.KW > g.W && ((n * g.Cin + g.Cin) * g.H - 1) * g.W + iw0 + 2 + g.KW >= xLength))
                     {
-                        float* wp = (float*)wBase + ((ci * g.KH + kh) * g.KW * blocks + cb) * 4;
-                        float* xr = xBase + ((xPlane + ih0 + kh) * g.W + iw0);
-                        float x0 = xr[0], x1 = xr[1], x2 = xr[2];
-                        for (int kw = 0; kw < g.KW; kw++)
+                        ForwardEdgeBlock(xBase, (float*)wBase, yBase, g, n, cb, oh, ow0, bias, at, relu);
+                        continue;
+                    }
+                    // The hot loop holds only its own loads and sixteen accumulators; edge blocks and stores live in helpers
+                    // to keep it small.
+                    float a00 = bias.A, a01 = bias.A, a02 = bias.A, a03 = bias.A, a10 = bias.B, a11 = bias.B, a12 = bias.B, a13 = bias.B;
+                    float a20 = bias.C, a21 = bias.C, a22 = bias.C, a23 = bias.C, a30 = bias.D, a31 = bias.D, a32 = bias.D, a33 = bias.D;
+                    for (int ci = 0; ci < g.Cin; ci++)
+                    {
+                        int xPlane = (n * g.Cin + ci) * g.H;
+                        for (int kh = 0; kh < g.KH; kh++)
                         {
-                            float x3 = xr[kw + 3];
-                            var q = Quad.At(wp);
-                            wp += wStep;
-                            a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
-                            a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
-                            a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
-                            a30 += q.D * x0; a31 += q.D * x1; a32 += q.D * x2; a33 += q.D * x3;
-                            x0 = x1; x1 = x2; x2 = x3;
+                            float* wp = (float*)wBase + ((ci * g.KH + kh) * g.KW * blocks + cb) * 4;
+                            float* xr = xBase + ((xPlane + ih0 + kh) * g.W + iw0);
+                            float x0 = xr[0], x1 = xr[1], x2 = xr[2];
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                float x3 = xr[kw + 3];
+                                var q = Quad.At(wp);
+                                wp += wStep;
+                                a00 += q.A * x0; a01 += q.A * x1; a02 += q.A * x2; a03 += q.A * x3;
+                                a10 += q.B * x0; a11 += q.B * x1; a12 += q.B * x2; a13 += q.B * x3;
+                                a20 += q.C * x0; a21 += q.C * x1; a22 += q.C * x2; a23 += q.C * x3;
+                                a30 += q.D * x0; a31 += q.D * x1; a32 += q.D * x2; a33 += q.D * x3;
+                                x0 = x1; x1 = x2; x2 = x3;
+                            }
                         }
                     }
+                    StoreBlock(yBase, at, plane, g.OW - ow0, g.Cout - c0, relu, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
                 }
-                StoreBlock(yBase, at, plane, g.OW - ow0, g.Cout - c0, relu, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }
@@ -160,50 +164,54 @@ public static class ConvKernels
     public static unsafe void BackwardInput(Index1D thread, ArrayView<float> dyPadded, ArrayView<Quad> wq, ArrayView<float> dx,
         ConvGeometry g, TileGrid grid)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int blocks = (g.Cin + 3) / 4, wStep = blocks * 4;
-        int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
-        int ph = g.PaddedHeight, pw = g.PaddedWidth, top = g.KH - 1 - g.Pad, left = g.KW - 1 - g.Pad;
-        fixed (float* dyBase = &dyPadded[0])
-        fixed (Quad* wBase = &wq[0])
-        fixed (float* dxBase = &dx[0])
-        for (int ih = tile.Row0; ih < tile.Row1; ih++)
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            // Only the taps that meet the real output gradient, not its zero border: rows top..top+OH-1 of the padded
-            // plane, and for a block, columns whose four-pixel window reaches left..left+OW-1. At 5x5 on 21x21 this
-            // skips a third of the multiply-adds, all of them by zero.
-            int khLo = Math.Max(0, top - ih), khHi = Math.Min(g.KH, top + g.OH - ih);
-            for (int blk = tile.Col0; blk < tile.Col1; blk++)
+            var tile = grid.At(t);
+            int blocks = (g.Cin + 3) / 4, wStep = blocks * 4;
+            int n = tile.Plane / blocks, cb = tile.Plane - n * blocks, c0 = cb * 4;
+            int ph = g.PaddedHeight, pw = g.PaddedWidth, top = g.KH - 1 - g.Pad, left = g.KW - 1 - g.Pad;
+            fixed (float* dyBase = &dyPadded[0])
+            fixed (Quad* wBase = &wq[0])
+            fixed (float* dxBase = &dx[0])
+            for (int ih = tile.Row0; ih < tile.Row1; ih++)
             {
-                int iw0 = blk * 4;
-                int kwLo = Math.Max(0, left - iw0 - 3), kwHi = Math.Min(g.KW, left + g.OW - iw0);
-                float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-                float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-                for (int co = 0; co < g.Cout; co++)
+                // Only the taps that meet the real output gradient, not its zero border: rows top..top+OH-1 of the padded
+                // plane, and for a block, columns whose four-pixel window reaches left..left+OW-1. At 5x5 on 21x21 this
+                // skips a third of the multiply-adds, all of them by zero.
+                int khLo = Math.Max(0, top - ih), khHi = Math.Min(g.KH, top + g.OH - ih);
+                for (int blk = tile.Col0; blk < tile.Col1; blk++)
                 {
-                    int dyPlane = (n * g.Cout + co) * ph;
-                    for (int kh = khLo; kh < khHi; kh++)
+                    int iw0 = blk * 4;
+                    int kwLo = Math.Max(0, left - iw0 - 3), kwHi = Math.Min(g.KW, left + g.OW - iw0);
+                    float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+                    float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+                    for (int co = 0; co < g.Cout; co++)
                     {
-                        // Flipped tap (kh, kw) meets padded row ih + kh, columns iw0 + kw .. iw0 + kw + 3.
-                        float* wp = (float*)wBase + (((co * g.KH + kh) * g.KW + kwLo) * blocks + cb) * 4;
-                        float* r = dyBase + ((dyPlane + ih + kh) * pw + iw0 + kwLo);
-                        float d0 = r[0], d1 = r[1], d2 = r[2];
-                        for (int kw = 0; kw < kwHi - kwLo; kw++)
+                        int dyPlane = (n * g.Cout + co) * ph;
+                        for (int kh = khLo; kh < khHi; kh++)
                         {
-                            float d3 = r[kw + 3];
-                            var q = Quad.At(wp);
-                            wp += wStep;
-                            a00 += q.A * d0; a01 += q.A * d1; a02 += q.A * d2; a03 += q.A * d3;
-                            a10 += q.B * d0; a11 += q.B * d1; a12 += q.B * d2; a13 += q.B * d3;
-                            a20 += q.C * d0; a21 += q.C * d1; a22 += q.C * d2; a23 += q.C * d3;
-                            a30 += q.D * d0; a31 += q.D * d1; a32 += q.D * d2; a33 += q.D * d3;
-                            d0 = d1; d1 = d2; d2 = d3;
+                            // Flipped tap (kh, kw) meets padded row ih + kh, columns iw0 + kw .. iw0 + kw + 3.
+                            float* wp = (float*)wBase + (((co * g.KH + kh) * g.KW + kwLo) * blocks + cb) * 4;
+                            float* r = dyBase + ((dyPlane + ih + kh) * pw + iw0 + kwLo);
+                            float d0 = r[0], d1 = r[1], d2 = r[2];
+                            for (int kw = 0; kw < kwHi - kwLo; kw++)
+                            {
+                                float d3 = r[kw + 3];
+                                var q = Quad.At(wp);
+                                wp += wStep;
+                                a00 += q.A * d0; a01 += q.A * d1; a02 += q.A * d2; a03 += q.A * d3;
+                                a10 += q.B * d0; a11 += q.B * d1; a12 += q.B * d2; a13 += q.B * d3;
+                                a20 += q.C * d0; a21 += q.C * d1; a22 += q.C * d2; a23 += q.C * d3;
+                                a30 += q.D * d0; a31 += q.D * d1; a32 += q.D * d2; a33 += q.D * d3;
+                                d0 = d1; d1 = d2; d2 = d3;
+                            }
                         }
                     }
+                    StoreBlock(dxBase, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0, 0,
+                        a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
                 }
-                StoreBlock(dxBase, ((n * g.Cin + c0) * g.H + ih) * g.W + iw0, g.H * g.W, g.W - iw0, g.Cin - c0, 0,
-                    a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }
@@ -215,36 +223,40 @@ public static class ConvKernels
     public static void BackwardInputStrided(Index1D thread, ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx,
         ConvGeometry g, TileGrid grid)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int n = tile.Plane / g.Cin, ci = tile.Plane - n * g.Cin;
-        for (int ih = tile.Row0; ih < tile.Row1; ih++)
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            // Taps kh with (ih + pad - kh) = oh * stride, 0 <= oh < OH: start at the residue and step by the stride.
-            int th = ih + g.Pad;
-            int khFirst = th - (g.OH - 1) * g.Stride > 0 ? th - (g.OH - 1) * g.Stride : 0;
-            khFirst += (th - khFirst) % g.Stride;
-            int khLast = th < g.KH - 1 ? th : g.KH - 1;
-            for (int iw = tile.Col0; iw < tile.Col1; iw++)
+            var tile = grid.At(t);
+            int n = tile.Plane / g.Cin, ci = tile.Plane - n * g.Cin;
+            for (int ih = tile.Row0; ih < tile.Row1; ih++)
             {
-                int tw = iw + g.Pad;
-                int kwFirst = tw - (g.OW - 1) * g.Stride > 0 ? tw - (g.OW - 1) * g.Stride : 0;
-                kwFirst += (tw - kwFirst) % g.Stride;
-                int kwLast = tw < g.KW - 1 ? tw : g.KW - 1;
-                float acc = 0f;
-                for (int co = 0; co < g.Cout; co++)
+                // Taps kh with (ih + pad - kh) = oh * stride, 0 <= oh < OH: start at the residue and step by the stride.
+                int th = ih + g.Pad;
+                int khFirst = th - (g.OH - 1) * g.Stride > 0 ? th - (g.OH - 1) * g.Stride : 0;
+                khFirst += (th - khFirst) % g.Stride;
+                int khLast = th < g.KH - 1 ? th : g.KH - 1;
+                for (int iw = tile.Col0; iw < tile.Col1; iw++)
                 {
-                    int dyPlane = (n * g.Cout + co) * g.OH;
-                    int wPlane = (co * g.Cin + ci) * g.KH;
-                    for (int kh = khFirst; kh <= khLast; kh += g.Stride)
+                    int tw = iw + g.Pad;
+                    int kwFirst = tw - (g.OW - 1) * g.Stride > 0 ? tw - (g.OW - 1) * g.Stride : 0;
+                    kwFirst += (tw - kwFirst) % g.Stride;
+                    int kwLast = tw < g.KW - 1 ? tw : g.KW - 1;
+                    float acc = 0f;
+                    for (int co = 0; co < g.Cout; co++)
                     {
-                        int dyRow = (dyPlane + (th - kh) / g.Stride) * g.OW;
-                        int wRow = (wPlane + kh) * g.KW;
-                        for (int kw = kwFirst; kw <= kwLast; kw += g.Stride)
-                            acc += dy[dyRow + (tw - kw) / g.Stride] * w[wRow + kw];
+                        int dyPlane = (n * g.Cout + co) * g.OH;
+                        int wPlane = (co * g.Cin + ci) * g.KH;
+                        for (int kh = khFirst; kh <= khLast; kh += g.Stride)
+                        {
+                            int dyRow = (dyPlane + (th - kh) / g.Stride) * g.OW;
+                            int wRow = (wPlane + kh) * g.KW;
+                            for (int kw = kwFirst; kw <= kwLast; kw += g.Stride)
+                                acc += dy[dyRow + (tw - kw) / g.Stride] * w[wRow + kw];
+                        }
                     }
+                    dx[((n * g.Cin + ci) * g.H + ih) * g.W + iw] = acc;
                 }
-                dx[((n * g.Cin + ci) * g.H + ih) * g.W + iw] = acc;
             }
         }
     }
@@ -262,70 +274,74 @@ public static class ConvKernels
     public static unsafe void BackwardWeights(Index1D thread, ArrayView<float> x, ArrayView<Quad> dq, ArrayView<int> at,
         ArrayView<int> count, ArrayView<float> dw, ArrayView<float> db, ConvGeometry g, TileGrid grid, int hasBias)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int blocks = (g.Cout + 3) / 4;
-        int cb = tile.Plane, c0 = cb * 4;
-        int s = g.Stride, plane = g.OH * g.OW, entries = g.Cin * g.KH * g.KW;
-        fixed (float* xBase = &x[0])
-        fixed (Quad* dBase = &dq[0])
-        fixed (int* atBase = &at[0])
-        fixed (int* countBase = &count[0])
-        fixed (float* dwBase = &dw[0])
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            // The bias gradient rides along, saving a launch: the first tile of each output block sums its compacted dy.
-            if (hasBias != 0 && tile.Row0 == 0)
+            var tile = grid.At(t);
+            int blocks = (g.Cout + 3) / 4;
+            int cb = tile.Plane, c0 = cb * 4;
+            int s = g.Stride, plane = g.OH * g.OW, entries = g.Cin * g.KH * g.KW;
+            fixed (float* xBase = &x[0])
+            fixed (Quad* dBase = &dq[0])
+            fixed (int* atBase = &at[0])
+            fixed (int* countBase = &count[0])
+            fixed (float* dwBase = &dw[0])
             {
-                float b0 = 0f, b1 = 0f, b2 = 0f, b3 = 0f;
-                for (int n = 0; n < g.N; n++)
+                // The bias gradient rides along, saving a launch: the first tile of each output block sums its compacted dy.
+                if (hasBias != 0 && tile.Row0 == 0)
                 {
-                    int pl = n * blocks + cb, found = countBase[pl];
-                    float* dp = (float*)dBase + pl * plane * 4;
-                    for (int k = 0; k < found; k++, dp += 4)
+                    float b0 = 0f, b1 = 0f, b2 = 0f, b3 = 0f;
+                    for (int n = 0; n < g.N; n++)
                     {
-                        b0 += dp[0]; b1 += dp[1]; b2 += dp[2]; b3 += dp[3];
+                        int pl = n * blocks + cb, found = countBase[pl];
+                        float* dp = (float*)dBase + pl * plane * 4;
+                        for (int k = 0; k < found; k++, dp += 4)
+                        {
+                            b0 += dp[0]; b1 += dp[1]; b2 += dp[2]; b3 += dp[3];
+                        }
                     }
+                    db[c0] = b0;
+                    if (c0 + 1 < g.Cout) db[c0 + 1] = b1;
+                    if (c0 + 2 < g.Cout) db[c0 + 2] = b2;
+                    if (c0 + 3 < g.Cout) db[c0 + 3] = b3;
                 }
-                db[c0] = b0;
-                if (c0 + 1 < g.Cout) db[c0 + 1] = b1;
-                if (c0 + 2 < g.Cout) db[c0 + 2] = b2;
-                if (c0 + 3 < g.Cout) db[c0 + 3] = b3;
-            }
-            for (int jb = tile.Row0; jb < tile.Row1; jb++)
-            {
-                int j0 = jb * 4;
-                var e = FilterEntries.At(j0, g);
-                float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-                float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-                for (int n = 0; n < g.N; n++)
+                for (int jb = tile.Row0; jb < tile.Row1; jb++)
                 {
-                    int xImage = n * g.Cin * g.H;
-                    int pl = n * blocks + cb, found = countBase[pl];
-                    int* list = atBase + pl * plane;
-                    float* dp = (float*)dBase + pl * plane * 4;
-                    for (int k = 0; k < found; k++, dp += 4)
+                    int j0 = jb * 4;
+                    var e = FilterEntries.At(j0, g);
+                    float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+                    float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+                    for (int n = 0; n < g.N; n++)
                     {
-                        int pos = list[k], ih = (pos >> 16) * s - g.Pad, iw = (pos & 0xFFFF) * s - g.Pad;
-                        float x0, x1, x2, x3;
-                        if ((uint)(ih - e.LowH) < (uint)e.SpanH && (uint)(iw - e.LowW) < (uint)e.SpanW)
+                        int xImage = n * g.Cin * g.H;
+                        int pl = n * blocks + cb, found = countBase[pl];
+                        int* list = atBase + pl * plane;
+                        float* dp = (float*)dBase + pl * plane * 4;
+                        for (int k = 0; k < found; k++, dp += 4)
                         {
-                            float* xr = xBase + ((xImage + ih) * g.W + iw + e.Shift);
-                            x0 = xr[e.O0]; x1 = xr[e.O1]; x2 = xr[e.O2]; x3 = xr[e.O3];
+                            int pos = list[k], ih = (pos >> 16) * s - g.Pad, iw = (pos & 0xFFFF) * s - g.Pad;
+                            float x0, x1, x2, x3;
+                            if ((uint)(ih - e.LowH) < (uint)e.SpanH && (uint)(iw - e.LowW) < (uint)e.SpanW)
+                            {
+                                float* xr = xBase + ((xImage + ih) * g.W + iw + e.Shift);
+                                x0 = xr[e.O0]; x1 = xr[e.O1]; x2 = xr[e.O2]; x3 = xr[e.O3];
+                            }
+                            else
+                            {
+                                var q = EdgeEntries(xBase, xImage, ih, iw, e, g);
+                                x0 = q.A; x1 = q.B; x2 = q.C; x3 = q.D;
+                            }
+                            var d = Quad.At(dp);
+                            a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
+                            a10 += d.B * x0; a11 += d.B * x1; a12 += d.B * x2; a13 += d.B * x3;
+                            a20 += d.C * x0; a21 += d.C * x1; a22 += d.C * x2; a23 += d.C * x3;
+                            a30 += d.D * x0; a31 += d.D * x1; a32 += d.D * x2; a33 += d.D * x3;
                         }
-                        else
-                        {
-                            var q = EdgeEntries(xBase, xImage, ih, iw, e, g);
-                            x0 = q.A; x1 = q.B; x2 = q.C; x3 = q.D;
-                        }
-                        var d = Quad.At(dp);
-                        a00 += d.A * x0; a01 += d.A * x1; a02 += d.A * x2; a03 += d.A * x3;
-                        a10 += d.B * x0; a11 += d.B * x1; a12 += d.B * x2; a13 += d.B * x3;
-                        a20 += d.C * x0; a21 += d.C * x1; a22 += d.C * x2; a23 += d.C * x3;
-                        a30 += d.D * x0; a31 += d.D * x1; a32 += d.D * x2; a33 += d.D * x3;
                     }
+                    StoreBlock(dwBase, c0 * entries + j0, entries, entries - j0, g.Cout - c0, 0,
+                        a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
                 }
-                StoreBlock(dwBase, c0 * entries + j0, entries, entries - j0, g.Cout - c0, 0,
-                    a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }

@@ -105,7 +105,7 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid> columnOperands;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int> columnMultiply;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int> weightGradientThroughPool;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int> inputGradientThroughPool;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int> inputGradientThroughPool;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -121,7 +121,7 @@ public sealed class ConvOps
         columnOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid>(ConvGemmKernels.Operands);
         columnMultiply = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int>(ConvGemmKernels.Multiply);
         weightGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int>(PooledConvGradientKernels.WeightGradient);
-        inputGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int>(PooledConvGradientKernels.InputGradient);
+        inputGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int>(PooledConvGradientKernels.InputGradient);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
@@ -206,7 +206,7 @@ public sealed class ConvOps
             var chunks = Chunks(packed.Length);
             packWeights(device.Launch(), chunks.ThreadCount, w, packed, g, 0, chunks);
         }
-        var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4);
+        var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4, device.Processors);
         forward(device.Launch(), grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0, relu ? 1 : 0);
     }
 
@@ -216,7 +216,7 @@ public sealed class ConvOps
         if (!ws.HasInputGradient) throw new ArgumentException("this convolution workspace was planned without input gradients");
         if (!g.HasPaddedInputGradient)
         {
-            var strided = TileGrid.For(device.WorkShape, g.N * g.Cin, g.H, g.W);
+            var strided = TileGrid.For(device.WorkShape, g.N * g.Cin, g.H, g.W, device.Processors);
             backwardInputStrided(device.Launch(), strided.ThreadCount, dy, w, dx, g, strided);
             return;
         }
@@ -229,7 +229,7 @@ public sealed class ConvOps
         var padded = ws.PaddedOutputGradient.View;
         var items = Chunks(packed.Length + (long)g.N * g.Cout);
         inputGradientOperands(device.Launch(), items.ThreadCount, w, packed, dy, padded, g, (int)packed.Length, items);
-        var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cin + 3) / 4), g.H, (g.W + 3) / 4);
+        var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cin + 3) / 4), g.H, (g.W + 3) / 4, device.Processors);
         backwardInput(device.Launch(), grid.ThreadCount, padded, packed, dx, g, grid);
     }
 
@@ -282,8 +282,10 @@ public sealed class ConvOps
     {
         CheckPool(g, p);
         if (g.Cin % 4 != 0) throw new ArgumentException($"an input gradient through the pool needs a multiple of four input channels, not {g.Cin}");
-        inputGradientThroughPool(device.Launch(), PooledConvGradientKernels.InputGradientThreads(g), w, pooledGradient, argmax,
-            reluPooledOutput ?? device.Dummy, dx, g, p, reluPooledOutput.HasValue ? 1 : 0);
+        int jobs = PooledConvGradientKernels.InputGradientJobs(g);
+        int threads = device.WorkShape == WorkShape.Coarse ? Math.Min(jobs, TileGrid.CoarseThreadsPerProcessor * device.Processors) : jobs;
+        inputGradientThroughPool(device.Launch(), threads, w, pooledGradient, argmax,
+            reluPooledOutput ?? device.Dummy, dx, g, p, reluPooledOutput.HasValue ? 1 : 0, threads);
     }
 
     private static void CheckPool(ConvGeometry g, PoolGeometry p)

@@ -56,33 +56,37 @@ public static class GemmKernels
     public static unsafe void Gemm(Index1D thread, ArrayView<Quad> aq, ArrayView<Quad> bq, ArrayView<float> bias,
         ArrayView<float> c, GemmGeometry g, TileGrid grid, int hasBias, int panels)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int rowBlocks = (g.M + 3) / 4, colBlocks = (g.N + 3) / 4;
-        fixed (Quad* aBase = &aq[0])
-        fixed (Quad* bBase = &bq[0])
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            float* a0 = (float*)aBase, b0 = (float*)bBase;
-            // Floats from quad (block, k) to (block, k + 1).
-            int aStep = Index(0, 1, rowBlocks, g.K, panels) * 4, bStep = Index(0, 1, colBlocks, g.K, panels) * 4;
-            for (int rb = tile.Row0; rb < tile.Row1; rb++)
-            for (int cb = tile.Col0; cb < tile.Col1; cb++)
+            var tile = grid.At(t);
+            int rowBlocks = (g.M + 3) / 4, colBlocks = (g.N + 3) / 4;
+            fixed (Quad* aBase = &aq[0])
+            fixed (Quad* bBase = &bq[0])
             {
-                float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-                float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-                float* ap = a0 + Index(rb, 0, rowBlocks, g.K, panels) * 4, bp = b0 + Index(cb, 0, colBlocks, g.K, panels) * 4;
-                for (int k = 0; k < g.K; k++)
+                float* a0 = (float*)aBase, b0 = (float*)bBase;
+                // Floats from quad (block, k) to (block, k + 1).
+                int aStep = Index(0, 1, rowBlocks, g.K, panels) * 4, bStep = Index(0, 1, colBlocks, g.K, panels) * 4;
+                for (int rb = tile.Row0; rb < tile.Row1; rb++)
+                for (int cb = tile.Col0; cb < tile.Col1; cb++)
                 {
-                    var r = Quad.At(ap);
-                    var s = Quad.At(bp);
-                    ap += aStep; bp += bStep;
-                    a00 += r.A * s.A; a01 += r.A * s.B; a02 += r.A * s.C; a03 += r.A * s.D;
-                    a10 += r.B * s.A; a11 += r.B * s.B; a12 += r.B * s.C; a13 += r.B * s.D;
-                    a20 += r.C * s.A; a21 += r.C * s.B; a22 += r.C * s.C; a23 += r.C * s.D;
-                    a30 += r.D * s.A; a31 += r.D * s.B; a32 += r.D * s.C; a33 += r.D * s.D;
+                    float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+                    float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+                    float* ap = a0 + Index(rb, 0, rowBlocks, g.K, panels) * 4, bp = b0 + Index(cb, 0, colBlocks, g.K, panels) * 4;
+                    for (int k = 0; k < g.K; k++)
+                    {
+                        var r = Quad.At(ap);
+                        var s = Quad.At(bp);
+                        ap += aStep; bp += bStep;
+                        a00 += r.A * s.A; a01 += r.A * s.B; a02 += r.A * s.C; a03 += r.A * s.D;
+                        a10 += r.B * s.A; a11 += r.B * s.B; a12 += r.B * s.C; a13 += r.B * s.D;
+                        a20 += r.C * s.A; a21 += r.C * s.B; a22 += r.C * s.C; a23 += r.C * s.D;
+                        a30 += r.D * s.A; a31 += r.D * s.B; a32 += r.D * s.C; a33 += r.D * s.D;
+                    }
+                    StoreBlock(c, bias, g, hasBias, rb * 4, cb * 4, a00, a01, a02, a03, a10, a11, a12, a13,
+                        a20, a21, a22, a23, a30, a31, a32, a33);
                 }
-                StoreBlock(c, bias, g, hasBias, rb * 4, cb * 4, a00, a01, a02, a03, a10, a11, a12, a13,
-                    a20, a21, a22, a23, a30, a31, a32, a33);
             }
         }
     }

@@ -15,33 +15,55 @@ public static class PoolKernels
     public static unsafe void Forward(Index1D thread, ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax,
         PoolGeometry g, TileGrid grid)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int xPlane = tile.Plane * g.H * g.W;
-        int yPlane = tile.Plane * g.OH * g.OW;
-        fixed (float* xBase = &x[0])
-        fixed (float* yp = &y[0])
-        fixed (int* ap = &argmax[0])
-        for (int oh = tile.Row0; oh < tile.Row1; oh++)
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            for (int ow = tile.Col0; ow < tile.Col1; ow++)
+            var tile = grid.At(t);
+            int xPlane = tile.Plane * g.H * g.W;
+            int yPlane = tile.Plane * g.OH * g.OW;
+            fixed (float* xBase = &x[0])
+            fixed (float* yp = &y[0])
+            fixed (int* ap = &argmax[0])
+            for (int oh = tile.Row0; oh < tile.Row1; oh++)
             {
-                int ih0 = oh * g.Stride, iw0 = ow * g.Stride;
-                int best = ih0 * g.W + iw0;
-                float* xp = xBase + xPlane;
-                float bestValue = xp[best];
-                for (int kh = 0; kh < g.K; kh++)
+                if (g.K == 2 && g.Stride == 2)
                 {
-                    int row = (ih0 + kh) * g.W;
-                    for (int kw = 0; kw < g.K; kw++)
+                    // The usual 2x2/2 window, written out: the general loops cost more than the four compares.
+                    float* top = xBase + xPlane + 2 * oh * g.W, bottom = top + g.W;
+                    for (int ow = tile.Col0; ow < tile.Col1; ow++)
                     {
-                        int at = row + iw0 + kw;
-                        float v = xp[at];
-                        if (v > bestValue) { bestValue = v; best = at; }
+                        int c = 2 * ow, best = 2 * oh * g.W + c;
+                        float bestValue = top[c], v = top[c + 1];
+                        if (v > bestValue) { bestValue = v; best = 2 * oh * g.W + c + 1; }
+                        v = bottom[c];
+                        if (v > bestValue) { bestValue = v; best = (2 * oh + 1) * g.W + c; }
+                        v = bottom[c + 1];
+                        if (v > bestValue) { bestValue = v; best = (2 * oh + 1) * g.W + c + 1; }
+                        yp[yPlane + oh * g.OW + ow] = bestValue;
+                        ap[yPlane + oh * g.OW + ow] = best;
                     }
+                    continue;
                 }
-                yp[yPlane + oh * g.OW + ow] = bestValue;
-                ap[yPlane + oh * g.OW + ow] = best;
+                for (int ow = tile.Col0; ow < tile.Col1; ow++)
+                {
+                    int ih0 = oh * g.Stride, iw0 = ow * g.Stride;
+                    int best = ih0 * g.W + iw0;
+                    float* xp = xBase + xPlane;
+                    float bestValue = xp[best];
+                    for (int kh = 0; kh < g.K; kh++)
+                    {
+                        int row = (ih0 + kh) * g.W;
+                        for (int kw = 0; kw < g.K; kw++)
+                        {
+                            int at = row + iw0 + kw;
+                            float v = xp[at];
+                            if (v > bestValue) { bestValue = v; best = at; }
+                        }
+                    }
+                    yp[yPlane + oh * g.OW + ow] = bestValue;
+                    ap[yPlane + oh * g.OW + ow] = best;
+                }
             }
         }
     }
@@ -55,32 +77,36 @@ public static class PoolKernels
     public static unsafe void Backward(Index1D thread, ArrayView<float> dy, ArrayView<int> argmax, ArrayView<float> y,
         ArrayView<float> dx, PoolGeometry g, TileGrid grid, int reluMask)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int xPlane = tile.Plane * g.H * g.W;
-        int yPlane = tile.Plane * g.OH * g.OW;
-        fixed (float* dyp = &dy[0])
-        fixed (int* ap = &argmax[0])
-        fixed (float* yp = &y[0])
-        fixed (float* dxp = &dx[0])
-        for (int ih = tile.Row0; ih < tile.Row1; ih++)
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            // Windows oh with oh*s <= ih < oh*s + K.
-            int ohFirst = ih - g.K + 1 <= 0 ? 0 : (ih - g.K + g.Stride) / g.Stride;
-            int ohLast = ih / g.Stride < g.OH - 1 ? ih / g.Stride : g.OH - 1;
-            for (int iw = tile.Col0; iw < tile.Col1; iw++)
+            var tile = grid.At(t);
+            int xPlane = tile.Plane * g.H * g.W;
+            int yPlane = tile.Plane * g.OH * g.OW;
+            fixed (float* dyp = &dy[0])
+            fixed (int* ap = &argmax[0])
+            fixed (float* yp = &y[0])
+            fixed (float* dxp = &dx[0])
+            for (int ih = tile.Row0; ih < tile.Row1; ih++)
             {
-                int owFirst = iw - g.K + 1 <= 0 ? 0 : (iw - g.K + g.Stride) / g.Stride;
-                int owLast = iw / g.Stride < g.OW - 1 ? iw / g.Stride : g.OW - 1;
-                int self = ih * g.W + iw;
-                float acc = 0f;
-                for (int oh = ohFirst; oh <= ohLast; oh++)
-                    for (int ow = owFirst; ow <= owLast; ow++)
-                    {
-                        int at = yPlane + oh * g.OW + ow;
-                        if (ap[at] == self && Passes(reluMask, yp[at])) acc += dyp[at];
-                    }
-                dxp[xPlane + self] = acc;
+                // Windows oh with oh*s <= ih < oh*s + K.
+                int ohFirst = ih - g.K + 1 <= 0 ? 0 : (ih - g.K + g.Stride) / g.Stride;
+                int ohLast = ih / g.Stride < g.OH - 1 ? ih / g.Stride : g.OH - 1;
+                for (int iw = tile.Col0; iw < tile.Col1; iw++)
+                {
+                    int owFirst = iw - g.K + 1 <= 0 ? 0 : (iw - g.K + g.Stride) / g.Stride;
+                    int owLast = iw / g.Stride < g.OW - 1 ? iw / g.Stride : g.OW - 1;
+                    int self = ih * g.W + iw;
+                    float acc = 0f;
+                    for (int oh = ohFirst; oh <= ohLast; oh++)
+                        for (int ow = owFirst; ow <= owLast; ow++)
+                        {
+                            int at = yPlane + oh * g.OW + ow;
+                            if (ap[at] == self && Passes(reluMask, yp[at])) acc += dyp[at];
+                        }
+                    dxp[xPlane + self] = acc;
+                }
             }
         }
     }
@@ -97,19 +123,23 @@ public static class PoolKernels
     public static unsafe void BackwardDisjoint(Index1D thread, ArrayView<float> dy, ArrayView<int> argmax, ArrayView<float> y,
         ArrayView<float> dx, PoolGeometry g, TileGrid grid, int reluMask)
     {
-        if (thread >= grid.ThreadCount) return;
-        var tile = grid.At(thread);
-        int xPlane = tile.Plane * g.H * g.W;
-        int yPlane = tile.Plane * g.OH * g.OW;
-        fixed (float* dyp = &dy[0])
-        fixed (int* ap = &argmax[0])
-        fixed (float* yp = &y[0])
-        fixed (float* dxp = &dx[0])
-        for (int oh = tile.Row0; oh < tile.Row1; oh++)
-        for (int ow = tile.Col0; ow < tile.Col1; ow++)
+        // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
+        // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
         {
-            int at = yPlane + oh * g.OW + ow;
-            dxp[xPlane + ap[at]] = Passes(reluMask, yp[at]) ? dyp[at] : 0f;
+            var tile = grid.At(t);
+            int xPlane = tile.Plane * g.H * g.W;
+            int yPlane = tile.Plane * g.OH * g.OW;
+            fixed (float* dyp = &dy[0])
+            fixed (int* ap = &argmax[0])
+            fixed (float* yp = &y[0])
+            fixed (float* dxp = &dx[0])
+            for (int oh = tile.Row0; oh < tile.Row1; oh++)
+            for (int ow = tile.Col0; ow < tile.Col1; ow++)
+            {
+                int at = yPlane + oh * g.OW + ow;
+                dxp[xPlane + ap[at]] = Passes(reluMask, yp[at]) ? dyp[at] : 0f;
+            }
         }
     }
 }
@@ -131,7 +161,7 @@ public sealed class PoolOps
 
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> argmax, PoolGeometry g)
     {
-        var grid = TileGrid.For(device.WorkShape, g.N * g.C, g.OH, g.OW);
+        var grid = TileGrid.For(device.WorkShape, g.N * g.C, g.OH, g.OW, device.Processors);
         forward(device.Launch(), grid.ThreadCount, x, y, argmax, g, grid);
     }
 
@@ -143,11 +173,11 @@ public sealed class PoolOps
         if (g.K == g.Stride)
         {
             dx.SubView(0, (long)g.N * g.C * g.H * g.W).MemSetToZero(device.Launch());
-            var outputs = TileGrid.For(device.WorkShape, g.N * g.C, g.OH, g.OW);
+            var outputs = TileGrid.For(device.WorkShape, g.N * g.C, g.OH, g.OW, device.Processors);
             backwardDisjoint(device.Launch(), outputs.ThreadCount, dy, argmax, y, dx, g, outputs, mask);
             return;
         }
-        var grid = TileGrid.For(device.WorkShape, g.N * g.C, g.H, g.W);
+        var grid = TileGrid.For(device.WorkShape, g.N * g.C, g.H, g.W, device.Processors);
         backward(device.Launch(), grid.ThreadCount, dy, argmax, y, dx, g, grid, mask);
     }
 }

@@ -108,8 +108,8 @@ public static class PooledConvGradientKernels
         return sum;
     }
 
-    /// <summary>Threads of <see cref="InputGradient"/>: one per image and block of four input channels.</summary>
-    public static int InputGradientThreads(ConvGeometry g) => g.N * (g.Cin / 4);
+    /// <summary>Jobs of <see cref="InputGradient"/>: one per image and block of four input channels.</summary>
+    public static int InputGradientJobs(ConvGeometry g) => g.N * (g.Cin / 4);
 
     /// <summary>
     /// dx[n, ci, ih, iw] = sum over co and windows w of dy[n, co, w] * w[co, ci, ih - oh*s + p, iw - ow*s + p], with
@@ -120,12 +120,20 @@ public static class PooledConvGradientKernels
     /// atomics.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void InputGradient(Index1D thread, ArrayView<float> weights, ArrayView<float> dy, ArrayView<int> argmax,
+    public static void InputGradient(Index1D thread, ArrayView<float> weights, ArrayView<float> dy, ArrayView<int> argmax,
+        ArrayView<float> y, ArrayView<float> dx, ConvGeometry g, PoolGeometry p, int reluMask, int threads)
+    {
+        // Threads stride over the jobs, as over a coarse TileGrid's tiles.
+        for (int job = thread; job < InputGradientJobs(g); job += threads)
+            InputGradientJob(job, weights, dy, argmax, y, dx, g, p, reluMask);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void InputGradientJob(int job, ArrayView<float> weights, ArrayView<float> dy, ArrayView<int> argmax,
         ArrayView<float> y, ArrayView<float> dx, ConvGeometry g, PoolGeometry p, int reluMask)
     {
         int blocks = g.Cin / 4;
-        if (thread >= g.N * blocks) return;
-        int n = thread / blocks, c0 = (thread - n * blocks) * 4;
+        int n = job / blocks, c0 = (job - n * blocks) * 4;
         int plane = g.H * g.W, taps = g.KH * g.KW, windows = p.OH * p.OW, s = g.Stride;
         fixed (float* wBase = &weights[0])
         fixed (float* dyBase = &dy[0])

@@ -12,7 +12,8 @@ public struct Tile
 
 /// <summary>
 /// A stack of <c>Planes</c> matrices of <c>Rows x Cols</c>, cut into tiles of <c>TileRows x TileCols</c>;
-/// thread t owns tile t. A whole-plane tile is the coarse CPU shape, a 1x1 tile the GPU shape.
+/// thread t owns tiles t, t + <see cref="ThreadCount"/>, ... A whole-plane tile on a few threads per core is the
+/// coarse CPU shape, a 1x1 tile per thread the GPU shape.
 /// </summary>
 public struct TileGrid
 {
@@ -24,11 +25,18 @@ public struct TileGrid
     public int TilesDown;
     public int TilesAcross;
 
-    public static TileGrid Create(int planes, int rows, int cols, int tileRows, int tileCols)
+    public int Threads;
+
+    /// <summary>
+    /// Tiles of <paramref name="tileRows"/> x <paramref name="tileCols"/>, one thread per tile unless
+    /// <paramref name="threads"/> caps the threads launched: each thread then strides over the tiles
+    /// (t, t + threads, ...), as every kernel that takes a grid does.
+    /// </summary>
+    public static TileGrid Create(int planes, int rows, int cols, int tileRows, int tileCols, int threads = int.MaxValue)
     {
         tileRows = Math.Clamp(tileRows, 1, Math.Max(rows, 1));
         tileCols = Math.Clamp(tileCols, 1, Math.Max(cols, 1));
-        return new TileGrid
+        var grid = new TileGrid
         {
             Planes = planes,
             Rows = rows,
@@ -38,13 +46,32 @@ public struct TileGrid
             TilesDown = (rows + tileRows - 1) / tileRows,
             TilesAcross = (cols + tileCols - 1) / tileCols,
         };
+        grid.Threads = Math.Max(1, Math.Min(grid.Tiles, threads));
+        return grid;
     }
 
-    /// <summary>Whole planes per thread for <see cref="WorkShape.Coarse"/>, single elements for <see cref="WorkShape.Fine"/>.</summary>
-    public static TileGrid For(WorkShape shape, int planes, int rows, int cols) =>
-        shape == WorkShape.Coarse ? Create(planes, rows, cols, rows, cols) : Create(planes, rows, cols, 1, 1);
+    /// <summary>
+    /// Whole planes for <see cref="WorkShape.Coarse"/>, on at most <see cref="CoarseThreadsPerProcessor"/> threads per
+    /// processor; single elements, one thread each, for <see cref="WorkShape.Fine"/>.
+    /// </summary>
+    public static TileGrid For(WorkShape shape, int planes, int rows, int cols, int processors) =>
+        shape == WorkShape.Coarse
+            ? Create(planes, rows, cols, rows, cols, CoarseThreadsPerProcessor * Math.Max(1, processors))
+            : Create(planes, rows, cols, 1, 1);
 
-    public int ThreadCount => Planes * TilesDown * TilesAcross;
+    /// <summary>
+    /// ILGPU's CPU accelerator pays about 2.5 µs for every simulated thread it runs (a launch of 1,024 threads that
+    /// each write 1,024 floats took 4.0 ms, of 64 threads that each write 16,384 1.5 ms; docs/performance.md), so a
+    /// coarse grid launches a few threads per core and lets each take many tiles. Eight keep the cores evenly loaded.
+    /// Settable only for the benchmark's side-by-side (<c>Solver.Bench --only coarse-threads</c>).
+    /// </summary>
+    public static int CoarseThreadsPerProcessor { get; set; } = 8;
+
+    /// <summary>Tiles in all: what the threads share.</summary>
+    public int Tiles => Planes * TilesDown * TilesAcross;
+
+    /// <summary>Threads to launch.</summary>
+    public int ThreadCount => Tiles == 0 ? 0 : Threads;
 
     public Tile At(int thread)
     {
