@@ -15,6 +15,7 @@ public sealed class ComputeDevice : IDisposable
 {
     private readonly Context context;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> dummy;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> dummyInt;
     private ConvOps? conv;
     private PoolOps? pool;
     private GemmOps? gemm;
@@ -34,7 +35,8 @@ public sealed class ComputeDevice : IDisposable
         Processors = accelerator.AcceleratorType == AcceleratorType.CPU
             ? Environment.ProcessorCount
             : Math.Max(1, accelerator.NumMultiprocessors);
-        dummy = accelerator.Allocate1D<float>(1); // not counted: the device's own placeholder
+        dummy = accelerator.Allocate1D<float>(1); // not counted: the device's own placeholders
+        dummyInt = accelerator.Allocate1D<int>(1);
     }
 
     public Accelerator Accelerator { get; }
@@ -47,6 +49,7 @@ public sealed class ComputeDevice : IDisposable
 
     /// <summary>A one-element placeholder for optional kernel arguments (a missing bias, no class weights).</summary>
     internal ArrayView<float> Dummy => dummy.View;
+    internal ArrayView<int> DummyInt => dummyInt.View;
 
     public ConvOps Conv => conv ??= new ConvOps(this);
     public PoolOps Pool => pool ??= new PoolOps(this);
@@ -182,6 +185,7 @@ public sealed class ComputeDevice : IDisposable
     {
         conv = null; pool = null; gemm = null; activation = null; softmaxCrossEntropy = null; sgd = null; adam = null; dropout = null; batchNorm = null;
         dummy.Dispose();
+        dummyInt.Dispose();
         Accelerator.Dispose();
         context.Dispose();
     }

@@ -47,7 +47,7 @@ public static class ConvKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,
-        ArrayView<float> y, ConvGeometry g, TileGrid grid, int hasBias, int relu)
+        ArrayView<float> y, ArrayView<int> argmax, ConvGeometry g, TileGrid grid, int hasBias, int relu, int pooled)
     {
         // A coarse grid launches a few threads that stride over the tiles: on the CPU accelerator every
         // simulated thread costs microseconds (docs/performance.md), a GPU launches one per tile.
@@ -61,6 +61,7 @@ public static class ConvKernels
             fixed (float* xBase = &x[0])
             fixed (Quad* wBase = &wq[0])
             fixed (float* yBase = &y[0])
+            fixed (int* amBase = &argmax[0])
             for (int oh = tile.Row0; oh < tile.Row1; oh++)
             {
                 int ih0 = oh - g.Pad;
@@ -68,12 +69,11 @@ public static class ConvKernels
                 for (int blk = tile.Col0; blk < tile.Col1; blk++)
                 {
                     int ow0 = blk * 4, iw0 = ow0 - g.Pad;
-                    int at = ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0;
                     // A block whose last columns lie past the output's row end reads past the input row's end: harmless,
                     // since only those columns see it and they are not stored, as long as the reads stay in the buffer.
                     if (g.Stride != 1 || !rowsInside || iw0 < 0 || (iw0 + 3 + g.KW > g.W && ((n * g.Cin + g.Cin) * g.H - 1) * g.W + iw0 + 2 + g.KW >= xLength))
                     {
-                        ForwardEdgeBlock(xBase, (float*)wBase, yBase, g, n, cb, oh, ow0, bias, at, relu);
+                        ForwardEdgeBlock(xBase, (float*)wBase, yBase, amBase, g, n, cb, oh, ow0, bias, relu, pooled);
                         continue;
                     }
                     // The hot loop holds only its own loads and sixteen accumulators; edge blocks and stores live in helpers
@@ -101,7 +101,7 @@ public static class ConvKernels
                             }
                         }
                     }
-                    StoreBlock(yBase, at, plane, g.OW - ow0, g.Cout - c0, relu, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+                    Emit(yBase, amBase, g, n, c0, oh, ow0, relu, pooled, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
                 }
             }
         }
@@ -109,8 +109,8 @@ public static class ConvKernels
 
     /// <summary>A forward block that reaches past an edge or strides: every pixel load checked.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe void ForwardEdgeBlock(float* x, float* wq, float* y, ConvGeometry g,
-        int n, int cb, int oh, int ow0, Quad bias, int at, int relu)
+    private static unsafe void ForwardEdgeBlock(float* x, float* wq, float* y, int* argmax, ConvGeometry g,
+        int n, int cb, int oh, int ow0, Quad bias, int relu, int pooled)
     {
         int blocks = (g.Cout + 3) / 4, s = g.Stride;
         int ih0 = oh * s - g.Pad, iw0 = ow0 * s - g.Pad;
@@ -136,7 +136,71 @@ public static class ConvKernels
                 }
             }
         }
-        StoreBlock(y, at, g.OH * g.OW, g.OW - ow0, g.Cout - (cb * 4), relu, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+        Emit(y, argmax, g, n, cb * 4, oh, ow0, relu, pooled, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+    }
+
+    /// <summary>
+    /// A forward block of four channels from <paramref name="c0"/> by four pixels of row <paramref name="oh"/> from
+    /// <paramref name="ow0"/>: stored into y, or with <paramref name="pooled"/> set, folded into the 2x2/2 max-pool of
+    /// the output: y and <paramref name="argmax"/> are then the pool's output and arg-max (the index in the
+    /// convolution's output plane, first maximum on ties in the window's row-major order, as
+    /// <see cref="PoolKernels.Forward"/>). An even row writes its pairs' maxima, the odd row after it replaces those it
+    /// beats, so a tile must hold both rows of a window; the last row of an odd height and the last column of an odd
+    /// width belong to no window.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe void Emit(float* y, int* argmax, ConvGeometry g, int n, int c0, int oh, int ow0, int relu, int pooled,
+        float a00, float a01, float a02, float a03, float a10, float a11, float a12, float a13,
+        float a20, float a21, float a22, float a23, float a30, float a31, float a32, float a33)
+    {
+        int rows = g.Cout - c0;
+        if (pooled == 0)
+        {
+            StoreBlock(y, ((n * g.Cout + c0) * g.OH + oh) * g.OW + ow0, g.OH * g.OW, g.OW - ow0, rows, relu,
+                a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+            return;
+        }
+        int ph = oh >> 1, pw = ow0 >> 1, pooledH = g.OH / 2, pooledW = g.OW / 2;
+        if (ph >= pooledH) return;
+        int plane = pooledH * pooledW, at = ((n * g.Cout + c0) * pooledH + ph) * pooledW + pw, col = oh * g.OW + ow0;
+        bool first = (oh & 1) == 0, second = pw + 1 < pooledW;
+        if (pw >= pooledW) return;
+        PoolPair(y, argmax, at, col, first, relu, a00, a01);
+        if (second) PoolPair(y, argmax, at + 1, col + 2, first, relu, a02, a03);
+        if (rows > 1)
+        {
+            PoolPair(y, argmax, at + plane, col, first, relu, a10, a11);
+            if (second) PoolPair(y, argmax, at + plane + 1, col + 2, first, relu, a12, a13);
+        }
+        if (rows > 2)
+        {
+            PoolPair(y, argmax, at + 2 * plane, col, first, relu, a20, a21);
+            if (second) PoolPair(y, argmax, at + 2 * plane + 1, col + 2, first, relu, a22, a23);
+        }
+        if (rows > 3)
+        {
+            PoolPair(y, argmax, at + 3 * plane, col, first, relu, a30, a31);
+            if (second) PoolPair(y, argmax, at + 3 * plane + 1, col + 2, first, relu, a32, a33);
+        }
+    }
+
+    /// <summary>Two neighbours of one window row: the window's first row writes their maximum, its second replaces a smaller one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PoolPair(float* y, int* argmax, int at, int col, bool first, int relu, float v0, float v1)
+    {
+        if (relu != 0)
+        {
+            v0 = v0 > 0f ? v0 : 0f;
+            v1 = v1 > 0f ? v1 : 0f;
+        }
+        float best = v0;
+        int arg = col;
+        if (v1 > best) { best = v1; arg = col + 1; }
+        if (first || best > y[at])
+        {
+            y[at] = best;
+            argmax[at] = arg;
+        }
     }
 
     /// <summary>

@@ -94,7 +94,7 @@ public enum ConvAlgorithm
 public sealed class ConvOps
 {
     private readonly ComputeDevice device;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int> forward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry, TileGrid, int, int, int> forward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid> backwardInput;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid> backwardInputStrided;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int> backwardWeights;
@@ -111,7 +111,7 @@ public sealed class ConvOps
     {
         this.device = device;
         var a = device.Accelerator;
-        forward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int>(ConvKernels.Forward);
+        forward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ConvGeometry, TileGrid, int, int, int>(ConvKernels.Forward);
         backwardInput = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInput);
         backwardInputStrided = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid>(ConvKernels.BackwardInputStrided);
         backwardWeights = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int>(ConvKernels.BackwardWeights);
@@ -186,12 +186,34 @@ public sealed class ConvOps
         bool relu = false)
     {
         Check(ws, g);
-        var packed = ws.ForwardWeights.View;
         if (ws.UsesColumns)
         {
-            MultiplyColumns(w, g, 0, x, g, bias, y, ws, packed, relu);
+            MultiplyColumns(w, g, 0, x, g, bias, y, ws, ws.ForwardWeights.View, relu);
             return;
         }
+        Direct(x, w, bias, y, device.DummyInt, g, ws, relu, false);
+    }
+
+    /// <summary>
+    /// The forward folded into the 2x2/2 max-pool after it (and the ReLU between, with <paramref name="relu"/>):
+    /// <paramref name="pooled"/> and <paramref name="argmax"/> get what <see cref="PoolOps.Forward"/> would write from
+    /// the convolution's output, which is never stored. For a first layer whose gradients come through the pool, which
+    /// needs nothing else of that output; direct kernels only.
+    /// </summary>
+    public void ForwardPooled(ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> pooled,
+        ArrayView<int> argmax, ConvGeometry g, PoolGeometry p, ConvWorkspace ws, bool relu)
+    {
+        Check(ws, g);
+        if (p.K != 2 || p.Stride != 2 || p.N != g.N || p.C != g.Cout || p.H != g.OH || p.W != g.OW)
+            throw new ArgumentException($"a {p.K}x{p.K}/{p.Stride} pool over {p.C}x{p.H}x{p.W} is not the 2x2/2 pool of this convolution's {g.Cout}x{g.OH}x{g.OW} output");
+        if (ws.UsesColumns) throw new ArgumentException("a forward folded into its pool runs on the direct kernels, and this workspace multiplies columns");
+        Direct(x, w, bias, pooled, argmax, g, ws, relu, true);
+    }
+
+    private void Direct(ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> y, ArrayView<int> argmax,
+        ConvGeometry g, ConvWorkspace ws, bool relu, bool pooled)
+    {
+        var packed = ws.ForwardWeights.View;
         if (g.HasPaddedInput)
         {
             // The padding written out once per step, in the weights' launch, so that every block slides.
@@ -206,8 +228,14 @@ public sealed class ConvOps
             var chunks = Chunks(packed.Length);
             packWeights(device.Launch(), chunks.ThreadCount, w, packed, g, 0, chunks);
         }
-        var grid = TileGrid.For(device.WorkShape, g.N * ((g.Cout + 3) / 4), g.OH, (g.OW + 3) / 4, device.Processors);
-        forward(device.Launch(), grid.ThreadCount, x, packed, bias ?? device.Dummy, y, g, grid, bias.HasValue ? 1 : 0, relu ? 1 : 0);
+        int planes = g.N * ((g.Cout + 3) / 4), blocks = (g.OW + 3) / 4;
+        // Folded into the pool, a tile holds both rows of each window (on a GPU, a tile of two rows), and the last row of
+        // an odd height is not computed.
+        var grid = !pooled ? TileGrid.For(device.WorkShape, planes, g.OH, blocks, device.Processors)
+            : device.WorkShape == WorkShape.Coarse ? TileGrid.For(WorkShape.Coarse, planes, g.OH / 2 * 2, blocks, device.Processors)
+            : TileGrid.Create(planes, g.OH / 2 * 2, blocks, 2, 1);
+        forward(device.Launch(), grid.ThreadCount, x, packed, bias ?? device.Dummy, y, argmax, g, grid,
+            bias.HasValue ? 1 : 0, relu ? 1 : 0, pooled ? 1 : 0);
     }
 
     public void BackwardInput(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, ConvGeometry g, ConvWorkspace ws)

@@ -80,6 +80,15 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     public override Tensor Forward(Tensor x, int n)
     {
         input = x;
+        // In training, a first layer whose gradients come through its 2x2/2 pool writes the pool's output and arg-max
+        // directly: nothing reads its own output then (evaluation, which may look at it, stores it as usual).
+        if (Training && GradientThroughPool is { KernelSize: 2, Stride: 2 } pool && !workspace.UsesColumns)
+        {
+            Device.Conv.ForwardPooled(x.View, weight.Value.View, biasParam?.Value.View, pool.Output.View, pool.Argmax,
+                Geometry(n), pool.Geometry(n), workspace, FusedRelu);
+            pool.FilledByProducer = true;
+            return output;
+        }
         Device.Conv.Forward(x.View, weight.Value.View, biasParam?.Value.View, output.View, Geometry(n), workspace, FusedRelu);
         return output;
     }

@@ -27,6 +27,10 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
 
     internal Tensor Output => output;
 
+    /// <summary>Set by the convolution before this pool when its forward already wrote this pool's output and arg-max
+    /// (<see cref="Conv2d.GradientThroughPool"/>, in training); the next forward uses them and clears it.</summary>
+    internal bool FilledByProducer { get; set; }
+
     /// <summary>The output gradient of the last backward: a convolution before this pool may take its input gradient
     /// from it (<see cref="Conv2d.InputGradientThroughPool"/>).</summary>
     internal Tensor? LastOutputGradient { get; private set; }
@@ -59,6 +63,11 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
 
     public override Tensor Forward(Tensor x, int n)
     {
+        if (FilledByProducer)
+        {
+            FilledByProducer = false;
+            return output;
+        }
         Device.Pool.Forward(x.View, output.View, argmax.View, Geometry(n));
         return output;
     }
