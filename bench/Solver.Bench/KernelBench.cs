@@ -77,6 +77,7 @@ public static class KernelBench
             d.Pool.Forward(relu.View, pooled.View, argmax.View, pg);
             pooledGrad.View.CopyFromCPU(Random(pg.OutputLength).Select(v => v - 0.5f).ToArray());
             runs = [.. runs,
+                ("forward", "folded into the ReLU and 2x2 pool, storing the pool's output (now in training for a first layer)", Sync(() => d.Conv.ForwardPooled(x.View, w.View, b.View, pooled.View, argmax.View, g, pg, ws, true))),
                 ("backward-weights", "through the ReLU and 2x2 pool, from the pool's gradient (now for a first layer)", Sync(() => d.Conv.BackwardWeightsThroughPool(x.View, pooledGrad.View, argmax.View, pooled.View, dw.View, db.View, g, pg))),
                 .. g.Cin % 4 == 0 ? new[] { ("backward-input", "through the ReLU and 2x2 pool, scattered from the pool's gradient (now for Cin a multiple of four)", Sync(() => d.Conv.BackwardInputThroughPool(w.View, pooledGrad.View, argmax.View, pooled.View, dx.View, g, pg))) } : []];
             var med = Measure.Interleaved(rounds, runs.Select(r => r.Item3).ToArray());

@@ -148,7 +148,8 @@ public static class ConvKernels
     /// beats, so a tile must hold both rows of a window; the last row of an odd height and the last column of an odd
     /// width belong to no window.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // Optimized from the first call, like the kernels: run as unoptimized code, its selects are calls.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Emit(float* y, int* argmax, ConvGeometry g, int n, int c0, int oh, int ow0, int relu, int pooled,
         float a00, float a01, float a02, float a03, float a10, float a11, float a12, float a13,
         float a20, float a21, float a22, float a23, float a30, float a31, float a32, float a33)
@@ -188,19 +189,19 @@ public static class ConvKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void PoolPair(float* y, int* argmax, int at, int col, bool first, int relu, float v0, float v1)
     {
+        // Selects rather than branches: on dense random data the comparisons go either way.
         if (relu != 0)
         {
-            v0 = v0 > 0f ? v0 : 0f;
-            v1 = v1 > 0f ? v1 : 0f;
+            v0 = MathF.Max(v0, 0f);
+            v1 = MathF.Max(v1, 0f);
         }
-        float best = v0;
-        int arg = col;
-        if (v1 > best) { best = v1; arg = col + 1; }
-        if (first || best > y[at])
-        {
-            y[at] = best;
-            argmax[at] = arg;
-        }
+        int arg = v1 > v0 ? col + 1 : col;
+        float best = MathF.Max(v0, v1);
+        float old = first ? best : y[at];
+        int oldArg = first ? arg : argmax[at];
+        bool wins = first || best > old;
+        y[at] = MathF.Max(best, old);
+        argmax[at] = wins ? arg : oldArg;
     }
 
     /// <summary>
