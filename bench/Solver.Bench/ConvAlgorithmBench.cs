@@ -61,4 +61,16 @@ public static class ConvAlgorithmBench
             TileGrid.CoarseThreadsPerProcessor = saved;
         }
     }
+
+    /// <summary>Whole training steps with 2x2 pools run as their own pass and folded into the convolutions before them,
+    /// all gradients through the pools in both: two copies of the model interleaved.</summary>
+    public static (double Separate, double Folded) RunPoolFolding(ComputeDevice d, TrainerConfig config, int rounds, int steps)
+    {
+        using var separate = new TrainingBench.StepRunner(d, config, foldPools: false);
+        using var folded = new TrainingBench.StepRunner(d, config);
+        Action Steps(TrainingBench.StepRunner r) => () => { for (int i = 0; i < steps; i++) r.Run(); };
+        var med = Measure.Interleaved(rounds, Steps(separate), Steps(folded));
+        double images = (double)config.BatchSize * steps;
+        return (images / med[0], images / med[1]);
+    }
 }

@@ -7,7 +7,7 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|coarse-threads|profile|inference|server] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|pool-folding|coarse-threads|profile|inference|server] [--out FILE]
 //       [--requests 500] [--clients 8]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -67,6 +67,18 @@ if (only is "pool-gradients")
         var config = Solver.Trainer.TrainerConfig.Load(path);
         var (dense, through) = ConvAlgorithmBench.RunPoolGradients(d, config, rounds, steps);
         Line($"| {config.Name} | {config.BatchSize} | {dense:F0} | {through:F0} ({through / dense:F2}x) |");
+    }
+}
+if (only is "pool-folding")
+{
+    Line();
+    Line("| model | batch | pools as their own pass, images/s | pools folded into the convolutions (now), images/s |");
+    Line("|---|---:|---:|---:|");
+    foreach (var path in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
+    {
+        var config = Solver.Trainer.TrainerConfig.Load(path);
+        var (separate, folded) = ConvAlgorithmBench.RunPoolFolding(d, config, rounds, steps);
+        Line($"| {config.Name} | {config.BatchSize} | {separate:F0} | {folded:F0} ({folded / separate:F2}x) |");
     }
 }
 if (only is "coarse-threads")

@@ -64,7 +64,8 @@ public static class TrainingBench
         private readonly int batch;
 
         /// <param name="throughPools">Whether convolutions may take their gradients through their pools (as in use).</param>
-        public StepRunner(ComputeDevice d, TrainerConfig config, bool throughPools = true)
+        /// <param name="foldPools">Whether 2x2 pools may be folded into the convolutions before them (as in use).</param>
+        public StepRunner(ComputeDevice d, TrainerConfig config, bool throughPools = true, bool foldPools = true)
         {
             int classes = config.Data.Classes.Count;
             batch = config.BatchSize;
@@ -72,6 +73,7 @@ public static class TrainingBench
             net.ComputeInputGradient = false;
             net.WeightGradientsThroughPools = throughPools;
             net.InputGradientsThroughPools = throughPools;
+            net.PoolsFoldedIntoConvolutions = throughPools && foldPools;
             net.Build(d, batch, [.. config.Model.Input]);
             Init.Apply(net, Init.Parse(config.Model.Init), 1);
             loss = new SoftmaxCrossEntropyLoss(d, batch, classes);

@@ -34,6 +34,12 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     /// </summary>
     public MaxPool2d? InputGradientThroughPool { get; internal set; }
 
+    /// <summary>
+    /// The max-pool this convolution feeds, directly or through a ReLU fused into it, whose output alone reads this
+    /// convolution's output (set by <see cref="Sequential"/>): in training a 2x2/2 pool is then folded into the forward.
+    /// </summary>
+    public MaxPool2d? PoolAfter { get; internal set; }
+
     public override string Describe() => $"Conv2d({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding})";
 
     public override int[] InferOutputShape(int[] s)
@@ -80,9 +86,9 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     public override Tensor Forward(Tensor x, int n)
     {
         input = x;
-        // In training, a first layer whose gradients come through its 2x2/2 pool writes the pool's output and arg-max
-        // directly: nothing reads its own output then (evaluation, which may look at it, stores it as usual).
-        if (Training && GradientThroughPool is { KernelSize: 2, Stride: 2 } pool && !workspace.UsesColumns)
+        // In training, a convolution feeding a 2x2/2 pool (through a fused ReLU or directly) writes the pool's output and
+        // arg-max directly: no backward reads its own output (evaluation, which may look at it, stores it as usual).
+        if (Training && PoolAfter is { KernelSize: 2, Stride: 2 } pool && !workspace.UsesColumns)
         {
             Device.Conv.ForwardPooled(x.View, weight.Value.View, biasParam?.Value.View, pool.Output.View, pool.Argmax,
                 Geometry(n), pool.Geometry(n), workspace, FusedRelu);

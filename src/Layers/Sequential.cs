@@ -42,9 +42,15 @@ public sealed class Sequential : Module
     /// </summary>
     public bool InputGradientsThroughPools { get; set; } = true;
 
+    /// <summary>
+    /// Fold a 2x2/2 max-pool into the forward of the convolution before it, in training (<see cref="Conv2d.PoolAfter"/>);
+    /// on by default with <see cref="FuseActivations"/>. Set before <c>Build</c>; off only for the benchmark's side-by-side.
+    /// </summary>
+    public bool PoolsFoldedIntoConvolutions { get; set; } = true;
+
     private void PlanFusion(bool[] needsInputGradient)
     {
-        foreach (var conv in layers.OfType<Conv2d>()) { conv.FusedRelu = false; conv.GradientThroughPool = null; conv.InputGradientThroughPool = null; }
+        foreach (var conv in layers.OfType<Conv2d>()) { conv.FusedRelu = false; conv.GradientThroughPool = null; conv.InputGradientThroughPool = null; conv.PoolAfter = null; }
         foreach (var pool in layers.OfType<MaxPool2d>()) { pool.MasksReluGradient = false; pool.GradientTakenByProducer = false; }
         for (int i = 0; i < layers.Count; i++)
         {
@@ -59,12 +65,14 @@ public sealed class Sequential : Module
         // A convolution that needs no input gradient (the first layer) and feeds a disjoint max-pool, through a fused
         // ReLU or directly, reads its weight gradient from the pool's: its dense output gradient is never made.
         // A convolution that does need its input gradient scatters it from the pool's gradient instead, where its input
-        // channels come in fours.
+        // channels come in fours. Either way nothing but the pool reads the convolution's output, so in training a 2x2
+        // pool is folded into its forward (Conv2d.PoolAfter).
         for (int i = 0; FuseActivations && i < layers.Count; i++)
         {
             if (layers[i] is not Conv2d conv) continue;
             int next = i + 1 < layers.Count && layers[i + 1] is ReLU { MaskedByConsumer: true } ? i + 2 : i + 1;
             if (next >= layers.Count || layers[next] is not MaxPool2d { Disjoint: true } pool) continue;
+            if (PoolsFoldedIntoConvolutions) conv.PoolAfter = pool;
             if (!needsInputGradient[i] && WeightGradientsThroughPools)
             {
                 conv.GradientThroughPool = pool;
