@@ -4,13 +4,14 @@ using Solver.Trainer;
 namespace Solver.Bench;
 
 /// <summary>
-/// Whole training steps of a model with its convolutions' forward and input gradient computed by the direct kernels
-/// everywhere, by the multiply over columns everywhere, and as <see cref="ConvOps.PrefersColumns"/> picks per layer:
-/// three copies of the model, interleaved round by round, so that the rule is checked where it matters.
+/// Side-by-sides inside whole training steps: copies of one model planned differently, their steps interleaved round
+/// by round, images/s each. The convolution formulations (direct, columns, and as <see cref="ConvOps.PrefersColumns"/>
+/// picks per layer), the gradients through the pools, the pools folded into the convolutions, and the threads per core
+/// of coarse grids.
 /// </summary>
 public static class ConvAlgorithmBench
 {
-    public static (double Direct, double Columns, double Auto) Run(ComputeDevice d, TrainerConfig config, int rounds, int steps)
+    public static double[] Run(ComputeDevice d, TrainerConfig config, int rounds, int steps)
     {
         TrainingBench.StepRunner Make(ConvAlgorithm? algorithm)
         {
@@ -18,33 +19,25 @@ public static class ConvAlgorithmBench
             try { return new TrainingBench.StepRunner(d, config); }
             finally { ConvOps.AutoOverride = null; }
         }
-        using var direct = Make(ConvAlgorithm.Direct);
-        using var columns = Make(ConvAlgorithm.Columns);
-        using var auto = Make(null);
-        Action Steps(TrainingBench.StepRunner r) => () => { for (int i = 0; i < steps; i++) r.Run(); };
-        var med = Measure.Interleaved(rounds, Steps(direct), Steps(columns), Steps(auto));
-        double images = (double)config.BatchSize * steps;
-        return (images / med[0], images / med[1], images / med[2]);
+        return Interleave(config, rounds, steps, () => Make(ConvAlgorithm.Direct), () => Make(ConvAlgorithm.Columns), () => Make(null));
     }
 
     /// <summary>
-    /// Whole training steps with every convolution's gradients made from its dense output gradient, and with those of
-    /// convolutions that feed disjoint pools taken through the pool where they can (the first layer's weight gradient,
-    /// the input gradient of the others with a multiple of four input channels): two copies of the model interleaved.
+    /// Every convolution's gradients from its dense output gradient and no pool folded, against the gradients of
+    /// convolutions that feed disjoint pools taken through the pool where they can, and the pools folded (as in use).
     /// </summary>
-    public static (double Dense, double ThroughPool) RunPoolGradients(ComputeDevice d, TrainerConfig config, int rounds, int steps)
-    {
-        using var dense = new TrainingBench.StepRunner(d, config, throughPools: false);
-        using var through = new TrainingBench.StepRunner(d, config);
-        Action Steps(TrainingBench.StepRunner r) => () => { for (int i = 0; i < steps; i++) r.Run(); };
-        var med = Measure.Interleaved(rounds, Steps(dense), Steps(through));
-        double images = (double)config.BatchSize * steps;
-        return (images / med[0], images / med[1]);
-    }
+    public static double[] RunPoolGradients(ComputeDevice d, TrainerConfig config, int rounds, int steps) =>
+        Interleave(config, rounds, steps, () => new TrainingBench.StepRunner(d, config, throughPools: false),
+            () => new TrainingBench.StepRunner(d, config));
+
+    /// <summary>2x2 pools as their own pass against folded into the convolutions before them, gradients through the pools in both.</summary>
+    public static double[] RunPoolFolding(ComputeDevice d, TrainerConfig config, int rounds, int steps) =>
+        Interleave(config, rounds, steps, () => new TrainingBench.StepRunner(d, config, foldPools: false),
+            () => new TrainingBench.StepRunner(d, config));
 
     /// <summary>
-    /// Whole training steps with coarse grids capped at each of <paramref name="perProcessor"/> threads per processor
-    /// (int.MaxValue: a thread per plane, as before the cap), one model, the settings interleaved round by round.
+    /// One copy of the model with coarse grids capped at each of <paramref name="perProcessor"/> threads per processor
+    /// (a huge cap: a thread per plane, as before the cap), the settings interleaved round by round.
     /// </summary>
     public static double[] RunCoarseThreads(ComputeDevice d, TrainerConfig config, int rounds, int steps, int[] perProcessor)
     {
@@ -53,8 +46,7 @@ public static class ConvAlgorithmBench
         try
         {
             Action Steps(int cap) => () => { TileGrid.CoarseThreadsPerProcessor = cap; for (int i = 0; i < steps; i++) runner.Run(); d.Synchronize(); };
-            var med = Measure.Interleaved(rounds, perProcessor.Select(Steps).ToArray());
-            return med.Select(m => config.BatchSize * steps / m).ToArray();
+            return Images(config, steps, Measure.Interleaved(rounds, perProcessor.Select(Steps).ToArray()));
         }
         finally
         {
@@ -62,15 +54,20 @@ public static class ConvAlgorithmBench
         }
     }
 
-    /// <summary>Whole training steps with 2x2 pools run as their own pass and folded into the convolutions before them,
-    /// all gradients through the pools in both: two copies of the model interleaved.</summary>
-    public static (double Separate, double Folded) RunPoolFolding(ComputeDevice d, TrainerConfig config, int rounds, int steps)
+    private static double[] Interleave(TrainerConfig config, int rounds, int steps, params Func<TrainingBench.StepRunner>[] make)
     {
-        using var separate = new TrainingBench.StepRunner(d, config, foldPools: false);
-        using var folded = new TrainingBench.StepRunner(d, config);
-        Action Steps(TrainingBench.StepRunner r) => () => { for (int i = 0; i < steps; i++) r.Run(); };
-        var med = Measure.Interleaved(rounds, Steps(separate), Steps(folded));
-        double images = (double)config.BatchSize * steps;
-        return (images / med[0], images / med[1]);
+        var runners = make.Select(m => m()).ToArray();
+        try
+        {
+            Action Steps(TrainingBench.StepRunner r) => () => { for (int i = 0; i < steps; i++) r.Run(); };
+            return Images(config, steps, Measure.Interleaved(rounds, runners.Select(Steps).ToArray()));
+        }
+        finally
+        {
+            foreach (var r in runners) r.Dispose();
+        }
     }
+
+    private static double[] Images(TrainerConfig config, int steps, double[] medianSeconds) =>
+        medianSeconds.Select(s => (double)config.BatchSize * steps / s).ToArray();
 }

@@ -45,53 +45,29 @@ if (only is "all" or "kernels" or "launch")
     Line();
     Line($"- one kernel launch (an SGD step over 16 floats, 2,000 launches, then one wait): {KernelBench.LaunchMicroseconds(d, rounds):F1} µs median");
 }
-if (only is "conv-algorithms")
+// The side-by-sides inside whole training steps (not part of a full run): the first column is the baseline, and every
+// other column is also given as a ratio to it.
+var sideBySides = new Dictionary<string, (string[] Configs, string[] Columns, Func<Solver.Trainer.TrainerConfig, double[]> Run)>
+{
+    ["conv-algorithms"] = (["configs/model4.json", "configs/model5.json"], ["direct kernels", "multiply over columns", "per layer as measured (now)"],
+        c => ConvAlgorithmBench.Run(d, c, rounds, steps)),
+    ["pool-gradients"] = (["configs/model3.json", "configs/model4.json", "configs/model5.json"], ["dense output gradients, no pool folded", "gradients through the pools, pools folded (now)"],
+        c => ConvAlgorithmBench.RunPoolGradients(d, c, rounds, steps)),
+    ["pool-folding"] = (["configs/model3.json", "configs/model4.json", "configs/model5.json"], ["pools as their own pass", "pools folded into the convolutions (now)"],
+        c => ConvAlgorithmBench.RunPoolFolding(d, c, rounds, steps)),
+    ["coarse-threads"] = (["configs/model3.json", "configs/model4.json", "configs/model5.json"], ["a thread per plane", "4 threads per core", "8 (now)", "16"],
+        c => ConvAlgorithmBench.RunCoarseThreads(d, c, rounds, steps, [int.MaxValue / 64, 4, 8, 16])),
+};
+if (sideBySides.TryGetValue(only, out var side))
 {
     Line();
-    Line("| model | batch | direct kernels, images/s | multiply over columns, images/s | per layer as measured (now), images/s |");
-    Line("|---|---:|---:|---:|---:|");
-    foreach (var path in new[] { "configs/model4.json", "configs/model5.json" })
+    Line($"| model | batch | {string.Join(" | ", side.Columns.Select(c => c + ", images/s"))} |");
+    Line($"|---|---:|{string.Concat(side.Columns.Select(_ => "---:|"))}");
+    foreach (var path in side.Configs)
     {
         var config = Solver.Trainer.TrainerConfig.Load(path);
-        var (direct, columns, auto) = ConvAlgorithmBench.Run(d, config, rounds, steps);
-        Line($"| {config.Name} | {config.BatchSize} | {direct:F0} | {columns:F0} | {auto:F0} ({auto / direct:F2}x) |");
-    }
-}
-if (only is "pool-gradients")
-{
-    Line();
-    Line("| model | batch | dense output gradients, images/s | gradients through the pools (now), images/s |");
-    Line("|---|---:|---:|---:|");
-    foreach (var path in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
-    {
-        var config = Solver.Trainer.TrainerConfig.Load(path);
-        var (dense, through) = ConvAlgorithmBench.RunPoolGradients(d, config, rounds, steps);
-        Line($"| {config.Name} | {config.BatchSize} | {dense:F0} | {through:F0} ({through / dense:F2}x) |");
-    }
-}
-if (only is "pool-folding")
-{
-    Line();
-    Line("| model | batch | pools as their own pass, images/s | pools folded into the convolutions (now), images/s |");
-    Line("|---|---:|---:|---:|");
-    foreach (var path in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
-    {
-        var config = Solver.Trainer.TrainerConfig.Load(path);
-        var (separate, folded) = ConvAlgorithmBench.RunPoolFolding(d, config, rounds, steps);
-        Line($"| {config.Name} | {config.BatchSize} | {separate:F0} | {folded:F0} ({folded / separate:F2}x) |");
-    }
-}
-if (only is "coarse-threads")
-{
-    int[] caps = [int.MaxValue / 64, 4, 8, 16];
-    Line();
-    Line("| model | batch | a thread per plane, images/s | 4 threads per core | 8 (now) | 16 |");
-    Line("|---|---:|---:|---:|---:|---:|");
-    foreach (var path in new[] { "configs/model3.json", "configs/model4.json", "configs/model5.json" })
-    {
-        var config = Solver.Trainer.TrainerConfig.Load(path);
-        var r = ConvAlgorithmBench.RunCoarseThreads(d, config, rounds, steps, caps);
-        Line($"| {config.Name} | {config.BatchSize} | {r[0]:F0} | {r[1]:F0} ({r[1] / r[0]:F2}x) | {r[2]:F0} ({r[2] / r[0]:F2}x) | {r[3]:F0} ({r[3] / r[0]:F2}x) |");
+        var r = side.Run(config);
+        Line($"| {config.Name} | {config.BatchSize} | {r[0]:F0} | {string.Join(" | ", r.Skip(1).Select(v => $"{v:F0} ({v / r[0]:F2}x)"))} |");
     }
 }
 if (only is "profile")
