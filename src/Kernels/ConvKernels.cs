@@ -42,8 +42,9 @@ public static class ConvKernels
 
     /// <summary>
     /// y[n,co,oh,ow] = b[co] + sum x[n,ci,oh*s-p+kh,ow*s-p+kw] * w[co,ci,kh,kw] (then max(0, y) when
-    /// <paramref name="relu"/> is set), with w packed by <see cref="ConvPacking.Weights"/>. Tiles: planes (n, block of
-    /// 4 output channels) of OH x ceil(OW/4) blocks.
+    /// <paramref name="relu"/> is set), with w packed by <see cref="ConvPacking.Weights"/>; with <paramref name="pooled"/>
+    /// set, the 2x2/2 max-pool of that output and its arg-max instead (see <c>Emit</c>). Tiles: planes (n, block of 4
+    /// output channels) of OH x ceil(OW/4) blocks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(Index1D thread, ArrayView<float> x, ArrayView<Quad> wq, ArrayView<float> b,

@@ -105,7 +105,7 @@ public sealed class ConvOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid> columnOperands;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int> columnMultiply;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int> weightGradientThroughPool;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int> inputGradientThroughPool;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, TileGrid> inputGradientThroughPool;
 
     internal ConvOps(ComputeDevice device)
     {
@@ -121,7 +121,7 @@ public sealed class ConvOps
         columnOperands = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, ConvGeometry, int, ConvGeometry, int, int, ChunkGrid>(ConvGemmKernels.Operands);
         columnMultiply = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, ConvGeometry, TileGrid, int, int, int>(ConvGemmKernels.Multiply);
         weightGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int>(PooledConvGradientKernels.WeightGradient);
-        inputGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, int>(PooledConvGradientKernels.InputGradient);
+        inputGradientThroughPool = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, PoolGeometry, int, TileGrid>(PooledConvGradientKernels.InputGradient);
         packOutputGradient = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ConvGeometry, int, ChunkGrid>(ConvPacking.OutputGradient);
     }
 
@@ -204,8 +204,8 @@ public sealed class ConvOps
         ArrayView<int> argmax, ConvGeometry g, PoolGeometry p, ConvWorkspace ws, bool relu)
     {
         Check(ws, g);
-        if (p.K != 2 || p.Stride != 2 || p.N != g.N || p.C != g.Cout || p.H != g.OH || p.W != g.OW)
-            throw new ArgumentException($"a {p.K}x{p.K}/{p.Stride} pool over {p.C}x{p.H}x{p.W} is not the 2x2/2 pool of this convolution's {g.Cout}x{g.OH}x{g.OW} output");
+        CheckPool(g, p);
+        if (p.K != 2) throw new ArgumentException($"a forward folds only a 2x2/2 pool, not {p.K}x{p.K}/{p.Stride}");
         if (ws.UsesColumns) throw new ArgumentException("a forward folded into its pool runs on the direct kernels, and this workspace multiplies columns");
         Direct(x, w, bias, pooled, argmax, g, ws, relu, true);
     }
@@ -310,10 +310,9 @@ public sealed class ConvOps
     {
         CheckPool(g, p);
         if (g.Cin % 4 != 0) throw new ArgumentException($"an input gradient through the pool needs a multiple of four input channels, not {g.Cin}");
-        int jobs = PooledConvGradientKernels.InputGradientJobs(g);
-        int threads = device.WorkShape == WorkShape.Coarse ? Math.Min(jobs, TileGrid.CoarseThreadsPerProcessor * device.Processors) : jobs;
-        inputGradientThroughPool(device.Launch(), threads, w, pooledGradient, argmax,
-            reluPooledOutput ?? device.Dummy, dx, g, p, reluPooledOutput.HasValue ? 1 : 0, threads);
+        var grid = TileGrid.For(device.WorkShape, PooledConvGradientKernels.InputGradientJobs(g), 1, 1, device.Processors);
+        inputGradientThroughPool(device.Launch(), grid.ThreadCount, w, pooledGradient, argmax,
+            reluPooledOutput ?? device.Dummy, dx, g, p, reluPooledOutput.HasValue ? 1 : 0, grid);
     }
 
     private static void CheckPool(ConvGeometry g, PoolGeometry p)

@@ -112,7 +112,7 @@ public static class PoolKernels
     }
 
     /// <summary>Whether a window passes its gradient: always, or with a fused ReLU only where its output is positive.</summary>
-    private static bool Passes(int reluMask, float y) => reluMask == 0 || y > 0f;
+    internal static bool Passes(int reluMask, float y) => reluMask == 0 || y > 0f;
 
     /// <summary>
     /// Backward for windows that do not overlap (kernel = stride, the usual 2x2/2): each window's gradient goes to its

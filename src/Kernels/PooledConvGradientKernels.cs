@@ -56,7 +56,7 @@ public static class PooledConvGradientKernels
                 for (int w = first; w < first + windows; w++)
                 {
                     float d = dyBase[w];
-                    if (d != 0f && (reluMask == 0 || yBase[w] > 0f))
+                    if (d != 0f && PoolKernels.Passes(reluMask, yBase[w]))
                     {
                         int at = amBase[w], oh = at / g.OW, ow = at - oh * g.OW;
                         int ih = oh * s - g.Pad + kh0, iw = ow * s - g.Pad + kw0;
@@ -103,12 +103,12 @@ public static class PooledConvGradientKernels
         {
             int first = (n * channels + co) * windows;
             for (int w = first; w < first + windows; w++)
-                if (reluMask == 0 || y[w] > 0f) sum += dy[w];
+                if (PoolKernels.Passes(reluMask, y[w])) sum += dy[w];
         }
         return sum;
     }
 
-    /// <summary>Jobs of <see cref="InputGradient"/>: one per image and block of four input channels.</summary>
+    /// <summary>Jobs of <see cref="InputGradient"/>: one per image and block of four input channels, the planes of its grid.</summary>
     public static int InputGradientJobs(ConvGeometry g) => g.N * (g.Cin / 4);
 
     /// <summary>
@@ -121,11 +121,11 @@ public static class PooledConvGradientKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient(Index1D thread, ArrayView<float> weights, ArrayView<float> dy, ArrayView<int> argmax,
-        ArrayView<float> y, ArrayView<float> dx, ConvGeometry g, PoolGeometry p, int reluMask, int threads)
+        ArrayView<float> y, ArrayView<float> dx, ConvGeometry g, PoolGeometry p, int reluMask, TileGrid grid)
     {
-        // Threads stride over the jobs, as over a coarse TileGrid's tiles.
-        for (int job = thread; job < InputGradientJobs(g); job += threads)
-            InputGradientJob(job, weights, dy, argmax, y, dx, g, p, reluMask);
+        // Tiles are whole jobs (1 x 1 planes); threads stride over them as over any grid.
+        for (int t = thread; t < grid.Tiles; t += grid.ThreadCount)
+            InputGradientJob(grid.At(t).Plane, weights, dy, argmax, y, dx, g, p, reluMask);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -153,7 +153,7 @@ public static class PooledConvGradientKernels
                 for (int win = first; win < first + windows; win++)
                 {
                     float d = dyBase[win];
-                    if (d == 0f || (reluMask != 0 && !(yBase[win] > 0f))) continue;
+                    if (d == 0f || !PoolKernels.Passes(reluMask, yBase[win])) continue;
                     int at = amBase[win], oh = at / g.OW, ow = at - oh * g.OW;
                     int ih0 = oh * s - g.Pad, iw0 = ow * s - g.Pad;
                     for (int kh = 0; kh < g.KH; kh++)

@@ -28,7 +28,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null) : Module
     internal Tensor Output => output;
 
     /// <summary>Set by the convolution before this pool when its forward already wrote this pool's output and arg-max
-    /// (<see cref="Conv2d.GradientThroughPool"/>, in training); the next forward uses them and clears it.</summary>
+    /// (<see cref="Conv2d.PoolAfter"/>, in training); the next forward uses them and clears it.</summary>
     internal bool FilledByProducer { get; set; }
 
     /// <summary>The output gradient of the last backward: a convolution before this pool may take its input gradient

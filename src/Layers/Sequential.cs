@@ -27,7 +27,6 @@ public sealed class Sequential : Module
     /// <summary>Fuse each ReLU that follows a convolution into it (and into a max-pool after it); on by default.</summary>
     public bool FuseActivations { get; init; } = true;
 
-    /// <param name="needsInputGradient">Whether each layer must make its input gradient.</param>
     /// <summary>
     /// Let a first convolution that feeds a disjoint max-pool read its weight gradient from the pool's
     /// (<see cref="Conv2d.GradientThroughPool"/>); on by default with <see cref="FuseActivations"/>. Set before
@@ -48,6 +47,7 @@ public sealed class Sequential : Module
     /// </summary>
     public bool PoolsFoldedIntoConvolutions { get; set; } = true;
 
+    /// <param name="needsInputGradient">Whether each layer must make its input gradient.</param>
     private void PlanFusion(bool[] needsInputGradient)
     {
         foreach (var conv in layers.OfType<Conv2d>()) { conv.FusedRelu = false; conv.GradientThroughPool = null; conv.InputGradientThroughPool = null; conv.PoolAfter = null; }
