@@ -18,12 +18,17 @@ public static class ProfileBench
         d.Profiler = profiler;
         try
         {
-            for (int i = 0; i < 3; i++) step.RunProfiled(profiler, d.Stream); // compile and warm up
+            void Step()
+            {
+                step.Run(profiler);
+                profiler.Close(d.Stream);
+            }
+            for (int i = 0; i < 3; i++) Step(); // compile and warm up
             var perRound = new List<Dictionary<string, double>>();
             for (int round = 0; round < rounds; round++)
             {
                 profiler.Clear();
-                for (int i = 0; i < steps; i++) step.RunProfiled(profiler, d.Stream);
+                for (int i = 0; i < steps; i++) Step();
                 perRound.Add(profiler.Seconds.ToDictionary(kv => kv.Key, kv => kv.Value * 1000 / steps));
             }
             var medians = perRound.SelectMany(r => r.Keys).Distinct().Select(k => (Section: k, Milliseconds: Measure.Median(perRound.Select(r => r.GetValueOrDefault(k)).ToList()))).ToList();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using ILGPU.Runtime;
 using Solver.Kernels;
 using Solver.Layers;
 using Solver.Trainer;
@@ -85,44 +84,26 @@ public static class TrainingBench
             labels = Enumerable.Range(0, batch).Select(_ => rng.Next(classes)).ToArray();
         }
 
-        public void Run()
+        /// <param name="profiler">When given, every launch is charged to its layer, or to the step's input, loss or optimizer.</param>
+        public void Run(LaunchProfiler? profiler = null)
         {
+            net.LayerStarting = profiler is null ? null
+                : (layer, forward) => profiler.Section = $"{layer.Name} {layer.Describe()}, {(forward ? "forward" : "backward")}";
+            Section(profiler, "input");
             input.CopyFrom(x);
             loss.SetLabels(labels);
-            loss.Compute(net.Forward(input, batch), batch);
+            var logits = net.Forward(input, batch);
+            Section(profiler, "loss");
+            loss.Compute(logits, batch);
             net.Backward(loss.LogitsGrad, batch);
+            Section(profiler, "optimizer");
             optimizer.Step();
             loss.ReadStats(); // the one scalar read per step, as the trainer makes
         }
 
-        /// <summary>
-        /// <see cref="Run"/> with each layer called in turn, as <see cref="Sequential"/> does, so that the profiler can
-        /// charge every launch to its layer.
-        /// </summary>
-        public void RunProfiled(LaunchProfiler profiler, AcceleratorStream stream)
+        private static void Section(LaunchProfiler? profiler, string name)
         {
-            profiler.Section = "input";
-            input.CopyFrom(x);
-            loss.SetLabels(labels);
-            Tensor y = input;
-            var layers = net.Layers;
-            for (int i = 0; i < layers.Count; i++)
-            {
-                profiler.Section = $"{i} {layers[i].Describe()}, forward";
-                y = layers[i].Forward(y, batch);
-            }
-            profiler.Section = "loss";
-            loss.Compute(y, batch);
-            Tensor? g = loss.LogitsGrad;
-            for (int i = layers.Count - 1; i >= 0 && g is not null; i--)
-            {
-                profiler.Section = $"{i} {layers[i].Describe()}, backward";
-                g = layers[i].Backward(g, batch);
-            }
-            profiler.Section = "optimizer";
-            optimizer.Step();
-            loss.ReadStats();
-            profiler.Close(stream);
+            if (profiler is not null) profiler.Section = name;
         }
 
         public void Dispose()

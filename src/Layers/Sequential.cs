@@ -135,16 +135,30 @@ public sealed class Sequential : Module
 
     public int ParameterCount => (int)Parameters.Sum(p => p.Value.Length);
 
+    /// <summary>
+    /// Called with each layer just before it runs, and whether forward: the benchmark's profile charges launches to
+    /// layers with it (<c>Solver.Bench --only profile</c>). Null in use.
+    /// </summary>
+    public Action<Module, bool>? LayerStarting { get; set; }
+
     public override Tensor Forward(Tensor x, int n)
     {
-        foreach (var layer in layers) x = layer.Forward(x, n);
+        foreach (var layer in layers)
+        {
+            LayerStarting?.Invoke(layer, true);
+            x = layer.Forward(x, n);
+        }
         return x;
     }
 
     public override Tensor? Backward(Tensor dy, int n)
     {
         Tensor? g = dy;
-        for (int i = layers.Count - 1; i >= 0 && g is not null; i--) g = layers[i].Backward(g, n);
+        for (int i = layers.Count - 1; i >= 0 && g is not null; i--)
+        {
+            LayerStarting?.Invoke(layers[i], false);
+            g = layers[i].Backward(g, n);
+        }
         return g;
     }
 
