@@ -6,8 +6,8 @@ namespace Solver.Bench;
 /// <summary>
 /// Side-by-sides inside whole training steps: copies of one model planned differently, their steps interleaved round
 /// by round, images/s each. The convolution formulations (direct, columns, and as <see cref="ConvOps.PrefersColumns"/>
-/// picks per layer), the gradients through the pools, the pools folded into the convolutions, and the threads per core
-/// of coarse grids.
+/// picks per layer), the gradients through the pools, the pools folded into the convolutions, the first layer scattered
+/// from the input's non-zero pixels, and the threads per core of coarse grids.
 /// </summary>
 public static class ConvAlgorithmBench
 {
@@ -33,6 +33,11 @@ public static class ConvAlgorithmBench
     /// <summary>2x2 pools as their own pass against folded into the convolutions before them, gradients through the pools in both.</summary>
     public static double[] RunPoolFolding(ComputeDevice d, TrainerConfig config, int rounds, int steps) =>
         Interleave(config, rounds, steps, () => new TrainingBench.StepRunner(d, config, foldPools: false),
+            () => new TrainingBench.StepRunner(d, config));
+
+    /// <summary>The first convolution on the dense kernels against scattered from the input's non-zero pixels (as in use).</summary>
+    public static double[] RunSparseInput(ComputeDevice d, TrainerConfig config, int rounds, int steps) =>
+        Interleave(config, rounds, steps, () => new TrainingBench.StepRunner(d, config, sparseInput: false),
             () => new TrainingBench.StepRunner(d, config));
 
     /// <summary>

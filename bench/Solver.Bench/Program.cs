@@ -7,7 +7,7 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|pool-folding|coarse-threads|profile|inference|server] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|pool-folding|sparse-input|coarse-threads|profile|inference|server] [--out FILE]
 //       [--requests 500] [--clients 8]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -55,6 +55,8 @@ var sideBySides = new Dictionary<string, (string[] Configs, string[] Columns, Fu
         c => ConvAlgorithmBench.RunPoolGradients(d, c, rounds, steps)),
     ["pool-folding"] = (["configs/model3.json", "configs/model4.json", "configs/model5.json"], ["pools as their own pass", "pools folded into the convolutions (now)"],
         c => ConvAlgorithmBench.RunPoolFolding(d, c, rounds, steps)),
+    ["sparse-input"] = (["configs/model3.json", "configs/model4.json", "configs/model5.json"], ["first layer on the dense kernels", "scattered from the input's non-zero pixels (now)"],
+        c => ConvAlgorithmBench.RunSparseInput(d, c, rounds, steps)),
     ["coarse-threads"] = (["configs/model3.json", "configs/model4.json", "configs/model5.json"], ["a thread per plane", "4 threads per core", "8 (now)", "16"],
         c => ConvAlgorithmBench.RunCoarseThreads(d, c, rounds, steps, [int.MaxValue / 64, 4, 8, 16])),
 };

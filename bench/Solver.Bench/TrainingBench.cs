@@ -64,7 +64,8 @@ public static class TrainingBench
 
         /// <param name="throughPools">Whether convolutions may take their gradients through their pools (as in use).</param>
         /// <param name="foldPools">Whether 2x2 pools may be folded into the convolutions before them (as in use).</param>
-        public StepRunner(ComputeDevice d, TrainerConfig config, bool throughPools = true, bool foldPools = true)
+        /// <param name="sparseInput">Whether a first convolution may scatter from the input's non-zero pixels (as in use).</param>
+        public StepRunner(ComputeDevice d, TrainerConfig config, bool throughPools = true, bool foldPools = true, bool sparseInput = true)
         {
             int classes = config.Data.Classes.Count;
             batch = config.BatchSize;
@@ -73,6 +74,7 @@ public static class TrainingBench
             net.WeightGradientsThroughPools = throughPools;
             net.InputGradientsThroughPools = throughPools;
             net.PoolsFoldedIntoConvolutions = throughPools && foldPools;
+            net.SparseInput = sparseInput;
             net.Build(d, batch, [.. config.Model.Input]);
             Init.Apply(net, Init.Parse(config.Model.Init), 1);
             loss = new SoftmaxCrossEntropyLoss(d, batch, classes);

@@ -40,6 +40,15 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
     /// </summary>
     public MaxPool2d? PoolAfter { get; internal set; }
 
+    /// <summary>
+    /// This convolution reads the network's input, mostly zeros (set by <see cref="Sequential.SparseInput"/>): where the
+    /// device prefers it, its forward and its weight gradient through a pool scatter from the input's non-zero pixels.
+    /// </summary>
+    public bool ReadsSparseInput { get; internal set; }
+
+    /// <summary>Whether the forward and the weight gradient run over the input's non-zero pixels (known after Build).</summary>
+    public bool ScattersInput => workspace?.ScattersInput ?? false;
+
     public override string Describe() => $"Conv2d({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding})";
 
     public override int[] InferOutputShape(int[] s)
@@ -70,7 +79,8 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
         if (GradientThroughPool is not null && ComputeInputGradient)
             throw new InvalidOperationException($"layer {Name}: a weight gradient through the pool leaves no output gradient for the input gradient");
         workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity), ComputeInputGradient && InputGradientThroughPool is null,
-            denseWeightGradient: GradientThroughPool is null);
+            denseWeightGradient: GradientThroughPool is null,
+            sparseInput: ReadsSparseInput && Device.Conv.PrefersSparseInput(Geometry(BatchCapacity)));
     }
 
     public override void Dispose()
@@ -105,7 +115,7 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
         if (GradientThroughPool is { } pool)
         {
             Device.Conv.BackwardWeightsThroughPool(input.View, dy.View, pool.Argmax, pool.MasksReluGradient ? pool.Output.View : null,
-                weight.Grad.View, biasParam?.Grad.View, g, pool.Geometry(n));
+                weight.Grad.View, biasParam?.Grad.View, g, pool.Geometry(n), workspace);
             return null;
         }
         Device.Conv.BackwardWeights(input.View, dy.View, weight.Grad.View, biasParam?.Grad.View, g, workspace);

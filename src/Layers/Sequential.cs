@@ -47,10 +47,19 @@ public sealed class Sequential : Module
     /// </summary>
     public bool PoolsFoldedIntoConvolutions { get; set; } = true;
 
+    /// <summary>
+    /// The network's input is mostly zeros (strokes on a blank page), so a first convolution at stride 1 scatters from
+    /// its non-zero pixels where the device prefers it (<see cref="Conv2d.ReadsSparseInput"/>,
+    /// <see cref="ConvOps.PrefersSparseInput"/>). On by default; set before <c>Build</c>; off for a dense input, and for
+    /// the benchmark's side-by-side (<c>Solver.Bench --only sparse-input</c>).
+    /// </summary>
+    public bool SparseInput { get; set; } = true;
+
     /// <param name="needsInputGradient">Whether each layer must make its input gradient.</param>
     private void PlanFusion(bool[] needsInputGradient)
     {
-        foreach (var conv in layers.OfType<Conv2d>()) { conv.FusedRelu = false; conv.GradientThroughPool = null; conv.InputGradientThroughPool = null; conv.PoolAfter = null; }
+        foreach (var conv in layers.OfType<Conv2d>()) { conv.FusedRelu = false; conv.GradientThroughPool = null; conv.InputGradientThroughPool = null; conv.PoolAfter = null; conv.ReadsSparseInput = false; }
+        if (layers.Count > 0 && layers[0] is Conv2d first) first.ReadsSparseInput = SparseInput;
         foreach (var pool in layers.OfType<MaxPool2d>()) { pool.MasksReluGradient = false; pool.GradientTakenByProducer = false; }
         for (int i = 0; i < layers.Count; i++)
         {
@@ -99,7 +108,11 @@ public sealed class Sequential : Module
         {
             layers[i].ComputeInputGradient = needs[i];
             // One block per network: the outermost Sequential packs everything, so a nested one leaves its own alone.
-            if (layers[i] is Sequential inner) inner.PacksParameters = false;
+            if (layers[i] is Sequential inner)
+            {
+                inner.PacksParameters = false;
+                inner.SparseInput &= i == 0 && SparseInput;
+            }
             layers[i].Build(Device, BatchCapacity, shape);
             shape = layers[i].OutputShape;
         }

@@ -183,7 +183,9 @@ public class GradientCheckTests
     /// arg-max pixels. Both give what the dense path of the unfused layers gives, through a fused ReLU or with none
     /// between: several input channels, 5x5 and 2x2 filters (row and column blocks with unused slots), padding, a
     /// stride, and maps whose last row and column no window covers; with the network's input gradient on and off. Such
-    /// a first layer's forward, folded into its pool in training, gives the same output too.
+    /// a first layer's forward, folded into its pool in training, gives the same output too. On the CPU accelerator a
+    /// first layer at stride 1 also scatters its forward and weight gradient from the input's non-zero pixels, against
+    /// the dense kernels of the unfused network.
     /// </summary>
     [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
     public void Gradients_through_the_pool_match_the_dense_path(string profile)
@@ -199,12 +201,13 @@ public class GradientCheckTests
             (fuse => new Sequential(new Conv2d(4, 4, 3), new ReLU(), new MaxPool2d(2), new Conv2d(4, 3, 3, stride: 2), new ReLU(), new MaxPool2d(2),
                 new Flatten(), new Linear(3, 4)) { FuseActivations = fuse }, [4, 14, 13]), // 14x13 -> 12x11 -> 6x5 -> 2x2 -> 1x1
         };
-        int scattered = 0;
+        int scattered = 0, sparse = 0;
         foreach (var (make, shape) in nets)
         foreach (bool inputGradient in new[] { false, true })
         {
             var rng = new Random(83);
-            var x = Check.Random(rng, n * shape[0] * shape[1] * shape[2]);
+            // A third of the pixels inked, as the scatter from the input's non-zero pixels meets them.
+            var x = Check.Random(rng, n * shape[0] * shape[1] * shape[2]).Select(v => rng.NextDouble() < 0.33 ? v : 0f).ToArray();
             var r = Check.Random(rng, n * 4);
             using var input = Tensor.FromArray(d, x, n, shape[0], shape[1], shape[2]);
             using var dy = Tensor.FromArray(d, r, n, 4);
@@ -212,6 +215,7 @@ public class GradientCheckTests
             foreach (bool fuse in new[] { true, false })
             {
                 using var net = make(fuse);
+                net.SparseInput = fuse;
                 net.ComputeInputGradient = inputGradient;
                 net.Build(d, n, shape);
                 Init.Apply(net, InitKind.HeNormal, 9);
@@ -222,6 +226,8 @@ public class GradientCheckTests
                 Assert.Equal(fuse && !inputGradient, first.GradientThroughPool is not null);
                 Assert.Equal(fuse && inputGradient && first.InChannels % 4 == 0, first.InputGradientThroughPool is not null);
                 scattered += net.Layers.OfType<Conv2d>().Count(c => c.InputGradientThroughPool is not null);
+                Assert.Equal(fuse && first.Stride == 1 && d.WorkShape == WorkShape.Coarse, first.ScattersInput);
+                sparse += first.ScattersInput ? 1 : 0;
                 grads.Add([dx, .. net.Parameters.Select(p => p.Grad.ToArray()), output]);
             }
             Assert.Contains(grads[1][1], v => v != 0f);
@@ -229,6 +235,7 @@ public class GradientCheckTests
             for (int i = 0; i < grads[0].Length; i++) Check.Close(grads[1][i], grads[0][i], atol: 1e-5f, rtol: 1e-4f, what: $"gradient {i} ({(inputGradient ? "with" : "without")} the input's)");
         }
         Assert.Equal(5, scattered); // the 8- and 4-channel inner convolutions (twice each), and the last net's first one with its input gradient on
+        Assert.Equal(d.WorkShape == WorkShape.Coarse ? 4 : 0, sparse); // the stride-1 first layers, with and without their input gradient
     }
 
     /// <summary>

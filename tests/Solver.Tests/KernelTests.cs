@@ -182,6 +182,73 @@ public class KernelTests
         }
     }
 
+    /// <summary>
+    /// The scatter from the input's non-zero pixels (<see cref="SparseInputConvKernels"/>) against the plain references:
+    /// the forward stored or folded into its 2x2/2 pool (output and arg-max, ties to the first in row-major order), with
+    /// and without bias and ReLU, and the weight and bias gradients through the pool with and without the ReLU's mask.
+    /// Batches larger than a coarse grid's threads, so threads take several images and must leave their scratch clean;
+    /// a blank image, a wholly inked one, channel counts that are no multiple of four, padding as wide as the kernel.
+    /// </summary>
+    [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
+    public void Sparse_input_scatter_matches_reference(string profile)
+    {
+        var d = Devices.Get(profile);
+        var rng = new Random(12);
+        (int n, int cin, int h, int w, int cout, int k, int p)[] cases =
+            [(20, 1, 20, 23, 8, 3, 0), (3, 1, 45, 45, 16, 3, 0), (2, 2, 15, 14, 5, 3, 1), (2, 1, 11, 17, 3, 5, 2), (3, 1, 9, 8, 4, 5, 0), (2, 3, 7, 6, 6, 3, 3)];
+        foreach (var c in cases)
+        {
+            var g = ConvGeometry.Create(c.n, c.cin, c.h, c.w, c.cout, c.k, c.k, 1, c.p);
+            var pg = PoolGeometry.Create(c.n, c.cout, g.OH, g.OW, 2, 2);
+            int image = c.cin * c.h * c.w;
+            // Image 0 blank, image 1 inked everywhere, the rest 15% inked.
+            var x = new float[g.InputLength];
+            for (int i = image; i < x.Length; i++) x[i] = i < 2 * image || rng.NextDouble() < 0.15 ? 0.1f + rng.NextSingle() : 0f;
+            var wt = Check.Random(rng, g.WeightLength);
+            var b = Check.Random(rng, g.Cout);
+            var dyPooled = Check.Random(rng, pg.OutputLength).Select(v => rng.NextDouble() < 0.3 ? 0f : v).ToArray();
+            using var bx = Up(d, x); using var bw = Up(d, wt); using var bb = Up(d, b); using var bdyp = Up(d, dyPooled);
+            using var by = d.Allocate(g.OutputLength); using var bp = d.Allocate(pg.OutputLength); using var barg = d.AllocateInt(pg.OutputLength);
+            using var bdw = d.Allocate(g.WeightLength); using var bdb = d.Allocate(g.Cout);
+            using var ws = d.Conv.CreateWorkspace(ConvGeometry.Create(c.n + 1, c.cin, c.h, c.w, c.cout, c.k, c.k, 1, c.p),
+                inputGradient: false, denseWeightGradient: false, sparseInput: true);
+            Assert.True(ws.ScattersInput);
+
+            var plain = Reference.ConvForward(x, wt, b, g);
+            d.Conv.Forward(bx.View, bw.View, bb.View, by.View, g, ws);
+            Check.Close(plain, Down(d, by, g.OutputLength), what: $"sparse forward {c}");
+            d.Conv.Forward(bx.View, bw.View, null, by.View, g, ws, relu: true);
+            Check.Close(Reference.ConvForward(x, wt, null, g).Select(v => Math.Max(v, 0f)).ToArray(), Down(d, by, g.OutputLength),
+                what: $"sparse forward, no bias, ReLU {c}");
+
+            foreach (bool relu in new[] { true, false })
+            {
+                var (ry, rarg) = Reference.PoolForward(relu ? plain.Select(v => Math.Max(v, 0f)).ToArray() : plain, pg);
+                d.Conv.ForwardPooled(bx.View, bw.View, bb.View, bp.View, barg.View, g, pg, ws, relu);
+                var pooled = Down(d, bp, pg.OutputLength);
+                Check.Close(ry, pooled, what: $"sparse forward folded into the pool, relu {relu} {c}");
+                var arg = new int[pg.OutputLength];
+                barg.View.SubView(0, arg.Length).CopyToCPU(arg);
+                Assert.Equal(rarg, arg);
+
+                // The ReLU's mask: windows whose pooled output is not positive pass nothing.
+                var masked = dyPooled.Select((v, i) => !relu || ry[i] > 0f ? v : 0f).ToArray();
+                var (_, rdw, rdb) = Reference.ConvBackward(x, wt, Reference.PoolBackward(masked, rarg, pg), g);
+                // Twice: the second must not see what the first left in the scratch.
+                for (int round = 0; round < 2; round++)
+                {
+                    d.Conv.BackwardWeightsThroughPool(bx.View, bdyp.View, barg.View, relu ? bp.View : null, bdw.View, bdb.View, g, pg, ws);
+                    Check.Close(rdw, Down(d, bdw, g.WeightLength), atol: 1e-3f, what: $"sparse dw through the pool, relu {relu}, round {round} {c}");
+                    Check.Close(rdb, Down(d, bdb, g.Cout), atol: 1e-3f, what: $"sparse db through the pool, relu {relu}, round {round} {c}");
+                }
+            }
+            // Evaluation after training: the pooled forwards left the scratch as the bias everywhere, the pixels no
+            // window covers included.
+            d.Conv.Forward(bx.View, bw.View, bb.View, by.View, g, ws);
+            Check.Close(plain, Down(d, by, g.OutputLength), what: $"sparse forward after the pooled ones {c}");
+        }
+    }
+
     [SkippableTheory, MemberData(nameof(Devices.All), MemberType = typeof(Devices))]
     public void MaxPool2d_forward_and_backward_match_reference(string profile)
     {
