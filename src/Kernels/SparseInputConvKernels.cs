@@ -10,9 +10,11 @@ namespace Solver.Kernels;
 /// synthetic batches), so a formulation that skips the zeros does a twentieth of the dense pass's multiply-adds, where
 /// the dense kernels, blocked for many channels, reach a quarter of the scalar peak on one input channel
 /// (docs/performance.md). Each thread owns whole images (a coarse grid strides over them) and a scratch region of its
-/// own: packed weights and one image's output as [pixel][channel], channels padded to a multiple of four. Every
-/// non-zero input pixel adds its value times a filter row to a contiguous run of that scratch, then the output pass
-/// applies the ReLU and stores the image, or folds it into its 2x2/2 max-pool. Stride 1 only. On a dense input this
+/// own: the packed filter and output pixels as [pixel][channel], channels padded to a multiple of four. Every non-zero
+/// input pixel adds its value times a filter row to a contiguous run of output pixels. The forward keeps a ring of a
+/// few output rows, which stays in L1: once no later input row reaches a row, it goes through the ReLU into the output,
+/// or with its partner into the 2x2/2 max-pool, and its place is reset. The weight gradient reads the pool's gradient
+/// laid out the same way, a whole image at a time. Stride 1 only. On a dense input this
 /// is slower than <see cref="ConvKernels"/>, and on a GPU it would serialise an image per thread: it is planned for
 /// the CPU accelerator's first layer (<see cref="ConvOps.PrefersSparseInput"/>).
 /// </summary>
@@ -24,8 +26,19 @@ public static class SparseInputConvKernels
     /// <summary>Floats of the packed filter: [ci][kh][kw reversed][channel].</summary>
     public static int PackedWeightLength(ConvGeometry g) => g.Cin * g.KH * g.KW * PaddedChannels(g);
 
-    /// <summary>Floats one thread's forward scratch takes: its packed filter, the bias as one pixel's row, and one image's output.</summary>
-    public static int ForwardScratchLength(ConvGeometry g) => PackedWeightLength(g) + (1 + g.OH * g.OW) * PaddedChannels(g);
+    /// <summary>
+    /// Output rows the forward keeps: a power of two above the kernel's height, so that the rows an input row reaches
+    /// and the finished row waiting for its pool partner fit, and a row's place is its index masked.
+    /// </summary>
+    public static int RingRows(ConvGeometry g)
+    {
+        int rows = 2;
+        while (rows < g.KH + 1) rows *= 2;
+        return rows;
+    }
+
+    /// <summary>Floats one thread's forward scratch takes: its packed filter, the bias as one pixel's row, and a ring of output rows.</summary>
+    public static int ForwardScratchLength(ConvGeometry g) => PackedWeightLength(g) + (1 + RingRows(g) * g.OW) * PaddedChannels(g);
 
     /// <summary>
     /// Floats one thread's weight-gradient scratch takes: one image's output gradient as [pixel][channel] (kept zero
@@ -45,7 +58,7 @@ public static class SparseInputConvKernels
         ArrayView<float> y, ArrayView<int> argmax, ArrayView<float> scratch, ConvGeometry g, TileGrid grid, int hasBias,
         int relu, int pooled)
     {
-        int c4 = PaddedChannels(g), packedLength = PackedWeightLength(g), plane = g.OH * g.OW;
+        int c4 = PaddedChannels(g), packedLength = PackedWeightLength(g), ringMask = RingRows(g) - 1;
         fixed (float* xBase = &x[0])
         fixed (float* wBase = &w[0])
         fixed (float* bBase = &b[0])
@@ -54,20 +67,56 @@ public static class SparseInputConvKernels
         fixed (float* sBase = &scratch[0])
         {
             float* packed = sBase + thread * ForwardScratchLength(g);
-            float* biasRow = packed + packedLength, acc = biasRow + c4;
+            float* biasRow = packed + packedLength, ring = biasRow + c4;
             PackFilter(wBase, packed, g, c4);
             for (int co = 0; co < c4; co++) biasRow[co] = hasBias != 0 && co < g.Cout ? bBase[co] : 0f;
-            // The output starts as the bias at every launch, and each store puts the bias back where it read: one pass per
-            // image, not two.
-            Reset(acc, biasRow, c4, 0, plane);
+            // The output rows start as the bias at every launch, and each store puts the bias back where it read.
+            Reset(ring, biasRow, c4, 0, (ringMask + 1) * g.OW);
             for (int n = thread; n < grid.Tiles; n += grid.ThreadCount)
             {
-                for (int ci = 0; ci < g.Cin; ci++)
-                    ScatterPlane(xBase + (n * g.Cin + ci) * g.H * g.W, packed + ci * g.KH * g.KW * c4, acc, false, g, c4);
-                if (pooled != 0) StorePooled(acc, biasRow, yBase, amBase, g, c4, n, relu);
-                else StorePlain(acc, biasRow, yBase, g, c4, n, relu);
+                // Input rows in order: after row r, no later row reaches output rows up to r + Pad - KH + 1, so they are
+                // stored (or pooled, two at a time) while they sit in L1, and their places take the rows that come.
+                int next = 0;
+                for (int r = 0; r < g.H; r++)
+                {
+                    for (int ci = 0; ci < g.Cin; ci++)
+                        ScatterRow(xBase + ((n * g.Cin + ci) * g.H + r) * g.W, r, packed + ci * g.KH * g.KW * c4, ring, ringMask, false, g, c4);
+                    int done = r + g.Pad - g.KH + 1;
+                    for (; next <= done && next < g.OH; next++) Finish(ring, ringMask, biasRow, yBase, amBase, g, c4, n, next, relu, pooled);
+                }
+                for (; next < g.OH; next++) Finish(ring, ringMask, biasRow, yBase, amBase, g, c4, n, next, relu, pooled);
             }
         }
+    }
+
+    /// <summary>
+    /// Output row <paramref name="oh"/> is complete: stored through the ReLU, or with <paramref name="pooled"/>, pooled
+    /// with the row before it when it is a window's second row. Its place (and its partner's) is reset to the bias; the
+    /// last row of an odd height belongs to no window and is only reset.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Finish(float* ring, int ringMask, float* biasRow, float* y, int* argmax, ConvGeometry g, int c4,
+        int n, int oh, int relu, int pooled)
+    {
+        int ow = g.OW;
+        float* row = ring + (oh & ringMask) * ow * c4;
+        if (pooled == 0)
+        {
+            StoreRow(row, y + (n * g.Cout * g.OH + oh) * ow, g.OH * ow, g.Cout, ow, c4, relu);
+            Reset(row, biasRow, c4, 0, ow);
+            return;
+        }
+        if ((oh & 1) == 0)
+        {
+            if (oh == g.OH - 1) Reset(row, biasRow, c4, 0, ow);
+            return;
+        }
+        float* above = ring + ((oh - 1) & ringMask) * ow * c4;
+        int ph = g.OH / 2, pw = ow / 2, windows = ph * pw, i = oh / 2;
+        PoolRow(above, row, y + n * g.Cout * windows + i * pw, argmax + n * g.Cout * windows + i * pw, windows, g.Cout, pw,
+            (oh - 1) * ow, ow, c4, relu);
+        Reset(above, biasRow, c4, 0, ow);
+        Reset(row, biasRow, c4, 0, ow);
     }
 
     /// <summary>
@@ -86,37 +135,34 @@ public static class SparseInputConvKernels
     }
 
     /// <summary>
-    /// For every non-zero pixel v of one input plane and every kernel row that reaches an output row: the run of
-    /// output pixels it touches, times the run of taps. The forward adds v * taps into the outputs
+    /// For every non-zero pixel v of input row <paramref name="r"/> and every kernel row that reaches an output row: the
+    /// run of output pixels it touches, times the run of taps. The forward adds v * taps into the outputs
     /// (<paramref name="intoFilter"/> false); the weight gradient adds v * output gradients into the taps
     /// (<paramref name="intoFilter"/> set: <paramref name="filter"/> holds the sums, <paramref name="output"/> the
-    /// output gradient). Either way a run is (taps that fit) x c4 contiguous floats on both sides.
+    /// output gradient). Either way a run is (taps that fit) x c4 contiguous floats on both sides. Output row oh lives at
+    /// row oh &amp; <paramref name="ringMask"/> of <paramref name="output"/> (a ring of rows), or at row oh when the mask is -1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ScatterPlane(float* xPlane, float* filter, float* output, bool intoFilter, ConvGeometry g, int c4)
+    private static unsafe void ScatterRow(float* xr, int r, float* filter, float* output, int ringMask, bool intoFilter, ConvGeometry g, int c4)
     {
         // The geometry in locals: the stores through raw pointers would otherwise make the JIT reload its fields.
-        int h = g.H, w = g.W, kh = g.KH, kw = g.KW, oh = g.OH, ow = g.OW, pad = g.Pad;
-        for (int r = 0; r < h; r++)
+        int w = g.W, kh = g.KH, kw = g.KW, oh = g.OH, ow = g.OW, pad = g.Pad;
+        for (int c = 0; c < w; c++)
         {
-            float* xr = xPlane + r * w;
-            for (int c = 0; c < w; c++)
+            float v = xr[c];
+            if (v == 0f) continue;
+            int ow0 = c + pad - (kw - 1);
+            int jLo = ow0 < 0 ? -ow0 : 0, jHi = ow - ow0 < kw ? ow - ow0 : kw;
+            if (jLo >= jHi) continue;
+            int length = (jHi - jLo) * c4;
+            for (int k = 0; k < kh; k++)
             {
-                float v = xr[c];
-                if (v == 0f) continue;
-                int ow0 = c + pad - (kw - 1);
-                int jLo = ow0 < 0 ? -ow0 : 0, jHi = ow - ow0 < kw ? ow - ow0 : kw;
-                if (jLo >= jHi) continue;
-                int length = (jHi - jLo) * c4;
-                for (int k = 0; k < kh; k++)
-                {
-                    int row = r + pad - k;
-                    if (row < 0 || row >= oh) continue;
-                    float* o = output + (row * ow + ow0 + jLo) * c4;
-                    float* f = filter + (k * kw + jLo) * c4;
-                    if (intoFilter) Axpy(f, o, v, length);
-                    else Axpy(o, f, v, length);
-                }
+                int row = r + pad - k;
+                if (row < 0 || row >= oh) continue;
+                float* o = output + ((row & ringMask) * ow + ow0 + jLo) * c4;
+                float* f = filter + (k * kw + jLo) * c4;
+                if (intoFilter) Axpy(f, o, v, length);
+                else Axpy(o, f, v, length);
             }
         }
     }
@@ -151,72 +197,64 @@ public static class SparseInputConvKernels
         }
     }
 
-    /// <summary>One image's output, through the ReLU when asked, into NCHW y; the scratch is left as the bias.</summary>
+    /// <summary>One output row of every channel, through the ReLU when asked, into NCHW y (channel planes <paramref name="plane"/> apart).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void StorePlain(float* acc, float* biasRow, float* y, ConvGeometry g, int c4, int n, int relu)
+    private static unsafe void StoreRow(float* row, float* y, int plane, int cout, int ow, int c4, int relu)
     {
-        int plane = g.OH * g.OW, cout = g.Cout;
-        float* yp = y + n * cout * plane;
-        for (int p = 0; p < plane; p++)
+        for (int p = 0; p < ow; p++)
         {
-            float* a = acc + p * c4;
+            float* a = row + p * c4;
+            float* yp = y + p;
             for (int co = 0; co < cout; co++)
             {
                 float v = a[co];
-                yp[co * plane + p] = relu != 0 ? MathF.Max(v, 0f) : v;
+                *yp = relu != 0 ? MathF.Max(v, 0f) : v;
+                yp += plane;
             }
         }
-        Reset(acc, biasRow, c4, 0, plane);
     }
 
     /// <summary>
-    /// The 2x2/2 max-pool of one image's output (through the ReLU when asked), as <see cref="PoolKernels.Forward"/>
-    /// takes it, into y and argmax; the windows' pixels of the scratch are left as the bias.
+    /// One row of 2x2/2 windows over output rows <paramref name="top"/> and <paramref name="bottom"/> of every channel
+    /// (through the ReLU when asked), as <see cref="PoolKernels.Forward"/> takes it: the maximum into y and its index in
+    /// the output plane (the top row's first pixel is <paramref name="at0"/>) into argmax, channel planes
+    /// <paramref name="windows"/> apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void StorePooled(float* acc, float* biasRow, float* y, int* argmax, ConvGeometry g, int c4, int n, int relu)
+    private static unsafe void PoolRow(float* top, float* bottom, float* y, int* argmax, int windows, int cout, int pw, int at0,
+        int ow, int c4, int relu)
     {
-        int ow = g.OW, ph = g.OH / 2, pw = ow / 2, windows = ph * pw, cout = g.Cout;
-        float* yp = y + n * cout * windows;
-        int* ap = argmax + n * cout * windows;
-        for (int i = 0; i < ph; i++)
+        for (int j = 0; j < pw; j++)
         {
-            for (int j = 0; j < pw; j++)
+            float* a0 = top + 2 * j * c4;
+            float* a2 = bottom + 2 * j * c4;
+            float* yp = y + j;
+            int* ap = argmax + j;
+            int p0 = at0 + 2 * j;
+            for (int co = 0; co < cout; co++)
             {
-                int p0 = 2 * i * ow + 2 * j, p2 = p0 + ow, at = i * pw + j;
-                float* a0 = acc + p0 * c4;
-                float* a2 = acc + p2 * c4;
-                for (int co = 0; co < cout; co++)
+                float v0 = a0[co], v1 = a0[c4 + co], v2 = a2[co], v3 = a2[c4 + co];
+                // The first maximum in row-major order: later ones replace it only when strictly larger. The
+                // comparisons become 0 or 1 and the arg-max arithmetic on them: as branches they go either way
+                // (compiled so, they took more than half of this kernel's time).
+                int right = Above(v1, v0), lowerRight = Above(v3, v2);
+                float topMax = MathF.Max(v0, v1), bottomMax = MathF.Max(v2, v3);
+                int lower = Above(bottomMax, topMax);
+                float best = MathF.Max(topMax, bottomMax);
+                int offset = right + lower * (ow + lowerRight - right);
+                if (relu != 0)
                 {
-                    float v0 = a0[co], v1 = a0[c4 + co], v2 = a2[co], v3 = a2[c4 + co];
-                    // The first maximum in row-major order: later ones replace it only when strictly larger. The
-                    // comparisons become 0 or 1 and the arg-max arithmetic on them: as branches they go either way
-                    // (compiled so, they took more than half of this kernel's time).
-                    int right = Above(v1, v0), lowerRight = Above(v3, v2);
-                    float topMax = MathF.Max(v0, v1), bottomMax = MathF.Max(v2, v3);
-                    int lower = Above(bottomMax, topMax);
-                    float best = MathF.Max(topMax, bottomMax);
-                    int offset = right + lower * (ow + lowerRight - right);
-                    if (relu != 0)
-                    {
-                        // The ReLU after the maximum: the same maximum where it is positive; otherwise every value is
-                        // zero and the first wins.
-                        offset *= Above(best, 0f);
-                        best = MathF.Max(best, 0f);
-                    }
-                    yp[co * windows + at] = best;
-                    ap[co * windows + at] = p0 + offset;
+                    // The ReLU after the maximum: the same maximum where it is positive; otherwise every value is
+                    // zero and the first wins.
+                    offset *= Above(best, 0f);
+                    best = MathF.Max(best, 0f);
                 }
-                for (int co = 0; co < 2 * c4; co++)
-                {
-                    float bias = biasRow[co < c4 ? co : co - c4];
-                    a0[co] = bias;
-                    a2[co] = bias;
-                }
+                *yp = best;
+                *ap = p0 + offset;
+                yp += windows;
+                ap += windows;
             }
         }
-        // The last row of an odd height and the last column of an odd width belong to no window: what gathers there is
-        // never read, and the next launch starts from the bias again.
     }
 
     /// <summary>
@@ -264,7 +302,8 @@ public static class SparseInputConvKernels
                     sums[packedLength + co] += bias;
                 }
                 for (int ci = 0; ci < g.Cin; ci++)
-                    ScatterPlane(xBase + (n * g.Cin + ci) * g.H * g.W, sums + ci * g.KH * g.KW * c4, map, true, g, c4);
+                for (int r = 0; r < g.H; r++)
+                    ScatterRow(xBase + ((n * g.Cin + ci) * g.H + r) * g.W, r, sums + ci * g.KH * g.KW * c4, map, -1, true, g, c4);
                 for (int co = 0; co < g.Cout; co++)
                 {
                     int first = (n * g.Cout + co) * windows;
