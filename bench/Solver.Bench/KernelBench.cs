@@ -43,10 +43,12 @@ public static class KernelBench
         foreach (var (name, g) in new[] { ("conv 1->8 3x3 on 45x45", ConvGeometry.Create(128, 1, 45, 45, 8, 3, 3, 1, 0)), ("conv 8->12 5x5 on 21x21", ConvGeometry.Create(128, 8, 21, 21, 12, 5, 5, 1, 0)),
             ("conv 64->64 3x3 pad 1 on 9x9 (recognizer, batch 64)", ConvGeometry.Create(64, 64, 9, 9, 64, 3, 3, 1, 1)) })
         {
-            // A first layer reads images: strokes on a blank page, 10% of the pixels inked as in the training benchmark's
-            // batches (real 45x45 symbols: about 4%).
+            // A first layer reads images: strokes on a blank page (real 45x45 symbols: about 4% of the pixels inked), here
+            // drawn by the project's own renderer.
             bool first = g.Cin == 1;
-            var hx = first ? Random(g.InputLength).Select(v => v < 0.9f ? 0f : v).ToArray() : Random(g.InputLength); var hw = Random(g.WeightLength); var hb = Random(g.Cout); var hy = new float[g.OutputLength];
+            var (strokes, inked) = first ? StrokeImages.Batch(g.N, g.H, 1) : ([], 0);
+            string ink = $"strokes, {100 * inked:F0}% inked";
+            var hx = first ? strokes : Random(g.InputLength); var hw = Random(g.WeightLength); var hb = Random(g.Cout); var hy = new float[g.OutputLength];
             using var x = d.Allocate(g.InputLength); using var w = d.Allocate(g.WeightLength); using var b = d.Allocate(g.Cout);
             using var y = d.Allocate(g.OutputLength); using var dx = d.Allocate(g.InputLength); using var dw = d.Allocate(g.WeightLength);
             using var ws = d.Conv.CreateWorkspace(g, algorithm: ConvAlgorithm.Direct);
@@ -84,10 +86,10 @@ public static class KernelBench
             denseX.View.CopyFromCPU(Random(g.InputLength));
             if (sws is not null)
                 runs = [.. runs,
-                    ("forward", "scattered from the input's non-zero pixels, 10% inked (now for a first layer on the CPU)", Sync(() => d.Conv.Forward(x.View, w.View, b.View, y.View, g, sws))),
+                    ("forward", $"scattered from the input's non-zero pixels, {ink} (now for a first layer on the CPU)", Sync(() => d.Conv.Forward(x.View, w.View, b.View, y.View, g, sws))),
                     ("forward", "scattered, every pixel inked (a dense input)", Sync(() => d.Conv.Forward(denseX.View, w.View, b.View, y.View, g, sws))),
-                    ("forward", "scattered and folded into the ReLU and 2x2 pool, 10% inked (now in training for a first layer on the CPU)", Sync(() => d.Conv.ForwardPooled(x.View, w.View, b.View, pooled.View, argmax.View, g, pg, sws, true))),
-                    ("backward-weights", "scattered from the input's non-zero pixels through the ReLU and 2x2 pool, 10% inked (now for a first layer on the CPU)", Sync(() => d.Conv.BackwardWeightsThroughPool(x.View, pooledGrad.View, argmax.View, pooled.View, dw.View, db.View, g, pg, sws))),
+                    ("forward", $"scattered and folded into the ReLU and 2x2 pool, {ink} (now in training for a first layer on the CPU)", Sync(() => d.Conv.ForwardPooled(x.View, w.View, b.View, pooled.View, argmax.View, g, pg, sws, true))),
+                    ("backward-weights", $"scattered from the input's non-zero pixels through the ReLU and 2x2 pool, {ink} (now for a first layer on the CPU)", Sync(() => d.Conv.BackwardWeightsThroughPool(x.View, pooledGrad.View, argmax.View, pooled.View, dw.View, db.View, g, pg, sws))),
                     ("backward-weights", "scattered through the pool, every pixel inked (a dense input)", Sync(() => d.Conv.BackwardWeightsThroughPool(denseX.View, pooledGrad.View, argmax.View, pooled.View, dw.View, db.View, g, pg, sws))),
                 ];
             runs = [.. runs,
