@@ -67,6 +67,12 @@ public sealed class ModelSpec
     public string Init { get; set; } = "glorot_uniform";
     /// <summary>Exported weights to start from (fine-tuning); relative to the working directory or the config's folder.</summary>
     public string? InitFrom { get; set; }
+    /// <summary>
+    /// Whether the input is mostly zeros (ink on a blank page), so that a first convolution may skip its zero pixels
+    /// (<see cref="Sequential.SparseInput"/>); null means yes. Left out of the JSON when null, so configs and checkpoints
+    /// from before it keep their hash.
+    /// </summary>
+    public bool? SparseInput { get; set; }
 
     public void Validate(Action<bool, string> require, int classes)
     {
@@ -113,6 +119,6 @@ public sealed class ModelSpec
             shape = m.InferOutputShape(shape);
             layers.Add(m);
         }
-        return new Sequential([.. layers]);
+        return new Sequential([.. layers]) { SparseInput = SparseInput ?? true };
     }
 }

@@ -271,6 +271,18 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void The_first_layer_skips_the_inputs_zeros_unless_the_config_says_the_input_is_dense()
+    {
+        var config = TrainerConfig.Load(Path.Combine(ExamplesTests.RepoRoot(), "configs", "model4.json"));
+        Assert.True(config.Model.Build(20).SparseInput);
+        // Not written when unset: the configs and checkpoints made before the option keep their hash.
+        Assert.DoesNotContain("sparse_input", config.ToJson());
+        var dense = TrainerConfig.Parse(config.ToJson().Replace("\"init\":", "\"sparse_input\": false, \"init\":"));
+        Assert.False(dense.Model.Build(20).SparseInput);
+        Assert.NotEqual(TrainingSession.ConfigHash(config), TrainingSession.ConfigHash(dense));
+    }
+
+    [Fact]
     public void A_resume_may_change_the_epochs_and_the_patience_and_nothing_else()
     {
         var config = TrainerConfig.Load(Path.Combine(ExamplesTests.RepoRoot(), "configs", "recognizer-ink-deep.json"));
