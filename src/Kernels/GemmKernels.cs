@@ -117,7 +117,8 @@ public static class GemmKernels
         if (col + 3 < g.N) Store(c, bias, g, hasBias, row, col + 3, v3);
     }
 
-    private static void Store(ArrayView<float> c, ArrayView<float> bias, GemmGeometry g, int hasBias, int row, int col, float v)
+    /// <summary>C[row, col] = v (+ bias[col]) (+ C[row, col]).</summary>
+    internal static void Store(ArrayView<float> c, ArrayView<float> bias, GemmGeometry g, int hasBias, int row, int col, float v)
     {
         int at = row * g.Ldc + col;
         if (hasBias != 0) v += bias[col];
@@ -169,6 +170,7 @@ public sealed class GemmOps
     private readonly Action<AcceleratorStream, Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int, int> gemm;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, GemmGeometry, int, int, ChunkGrid> pack;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid> columnSum;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmGeometry, int>? tiled;
 
     internal GemmOps(ComputeDevice device)
     {
@@ -177,13 +179,29 @@ public sealed class GemmOps
         gemm = a.LoadAutoGroupedKernel<Index1D, ArrayView<Quad>, ArrayView<Quad>, ArrayView<float>, ArrayView<float>, GemmGeometry, TileGrid, int, int>(GemmKernels.Gemm);
         pack = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<Quad>, ArrayView<float>, ArrayView<Quad>, GemmGeometry, int, int, ChunkGrid>(GemmKernels.Pack);
         columnSum = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, ChunkGrid>(GemmKernels.ColumnSum);
+        if (UsesTiles)
+            tiled = a.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmGeometry, int>(TiledGemmKernels.Gemm);
     }
+
+    /// <summary>
+    /// Whether multiplies run as <see cref="TiledGemmKernels"/> (groups of 256 threads sharing tiles of A and B): on a
+    /// device with fine work per thread and such groups, that is a GPU. The coarse CPU shape blocks in registers instead.
+    /// </summary>
+    public bool UsesTiles => device.WorkShape == WorkShape.Fine && device.Accelerator.MaxNumThreadsPerGroup >= TiledGemmKernels.GroupSize;
 
     /// <summary>Plans the packed buffers for every multiply a layer will make.</summary>
     public GemmWorkspace CreateWorkspace(params GemmGeometry[] shapes) => new(device, shapes);
 
     public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float>? bias, ArrayView<float> c, GemmGeometry g, GemmWorkspace ws)
     {
+        if (tiled is not null)
+        {
+            // Reads A and B where they are: no packing launch, and the workspace stays unused.
+            if (g.M > 0 && g.N > 0)
+                tiled(device.Launch(), new KernelConfig(TiledGemmKernels.Groups(g), TiledGemmKernels.GroupSize), a, b, bias ?? device.Dummy, c, g,
+                    bias.HasValue ? 1 : 0);
+            return;
+        }
         int rowBlocks = (g.M + 3) / 4, colBlocks = (g.N + 3) / 4;
         long aLength = (long)rowBlocks * g.K, bLength = (long)colBlocks * g.K;
         if (aLength > ws.ACapacity || bLength > ws.BCapacity) throw new ArgumentException($"GEMM {g.M}x{g.N}x{g.K} exceeds its workspace");

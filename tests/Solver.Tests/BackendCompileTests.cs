@@ -25,9 +25,12 @@ public class BackendCompileTests
     private static List<MethodInfo> Kernels() =>
         typeof(ComputeDevice).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            .Where(m => m.GetParameters() is [var first, ..] && first.ParameterType.Namespace == "ILGPU"
+            .Where(m => Explicit(m) || m.GetParameters() is [var first, ..] && first.ParameterType.Namespace == "ILGPU"
                 && first.ParameterType.Name.StartsWith("Index", StringComparison.Ordinal))
             .ToList();
+
+    /// <summary>A kernel launched with explicit groups (shared memory, barriers): it takes no index.</summary>
+    private static bool Explicit(MethodInfo m) => m.GetCustomAttribute<ExplicitlyGroupedAttribute>() is not null;
 
     [Fact]
     public void The_kernel_list_is_found_by_reflection()
@@ -37,6 +40,7 @@ public class BackendCompileTests
         Assert.Contains("GemmKernels.Gemm", names);
         Assert.Contains("ConvGemmKernels.Multiply", names);
         Assert.Contains("SoftmaxCrossEntropyKernels.Forward", names);
+        Assert.Contains("TiledGemmKernels.Gemm", names);
         Assert.True(names.Count >= 20, string.Join(", ", names));
     }
 
@@ -53,7 +57,8 @@ public class BackendCompileTests
         {
             try
             {
-                var entry = EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
+                var entry = Explicit(kernel) ? EntryPointDescription.FromExplicitlyGroupedKernel(kernel)
+                    : EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
                 var compiled = backend.Compile(entry, new KernelSpecialization());
                 string code = compiled is PTXCompiledKernel p ? p.PTXAssembly : ((CLCompiledKernel)compiled).Source;
                 if (code.Length == 0) failures.Add($"{kernel.DeclaringType!.Name}.{kernel.Name}: empty code");

@@ -275,8 +275,11 @@ public class KernelTests
     public void Gemm_matches_reference_for_every_transpose(string profile)
     {
         var d = Devices.Get(profile);
+        // The GPU-shaped profiles (fine work, groups of 256 or more) take the shared-memory tiles, the others the
+        // register blocks; (70, 130, 37) spans several 64 x 64 tiles and 16-deep steps, with partial ones at every edge.
+        Assert.Equal(d.WorkShape == WorkShape.Fine && d.Accelerator.MaxNumThreadsPerGroup >= 256, d.Gemm.UsesTiles);
         var rng = new Random(3);
-        foreach (var (m, n, k) in new[] { (5, 7, 3), (16, 20, 45), (1, 9, 13), (33, 2, 17), (8, 12, 1) })
+        foreach (var (m, n, k) in new[] { (5, 7, 3), (16, 20, 45), (1, 9, 13), (33, 2, 17), (8, 12, 1), (70, 130, 37) })
         foreach (var ta in new[] { false, true })
         foreach (var tb in new[] { false, true })
         foreach (var acc in new[] { false, true })
