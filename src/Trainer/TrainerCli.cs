@@ -48,12 +48,14 @@ public static class TrainerCli
         var evalData = new Option<string[]>("--data") { Description = "Data to score (Kaggle layout); repeat to merge", Required = true, AllowMultipleArgumentsPerToken = true };
         var splitConfig = new Option<string?>("--config") { Description = "Score only the test split this config defines (default: every image)" };
         var averageOption = new Option<bool>("--average-variants") { Description = "Read each image also in six small poses and average the probabilities, as the solver does" };
+        var splitPart = new Option<string>("--split") { Description = "With --config: score its test split (default) or its validation split (val), to choose among weights without looking at the test images", DefaultValueFactory = _ => "test" };
+        splitPart.AcceptOnlyFromAmong("test", "val");
         var evaluate = new Command("evaluate",
             "Score exported weights on a dataset in the Kaggle layout (only the classes the weights know).\n\n" +
             "Example:\n  trainer evaluate --weights runs/model4/model.safetensors --data ../shared/data/hms --json");
-        foreach (var o in new Option[] { weightsOption, evalData, splitConfig, averageOption, jsonOption, acceleratorOption, cacheOption }) evaluate.Options.Add(o);
+        foreach (var o in new Option[] { weightsOption, evalData, splitConfig, splitPart, averageOption, jsonOption, acceleratorOption, cacheOption }) evaluate.Options.Add(o);
         evaluate.SetAction(parse => exit = Guard(stderr, () => Evaluate(parse.GetValue(weightsOption)!, parse.GetValue(evalData)!, parse.GetValue(splitConfig),
-            parse.GetValue(averageOption), parse.GetValue(jsonOption), parse.GetValue(acceleratorOption), parse.GetValue(cacheOption), stdout)));
+            parse.GetValue(splitPart) == "val", parse.GetValue(averageOption), parse.GetValue(jsonOption), parse.GetValue(acceleratorOption), parse.GetValue(cacheOption), stdout)));
         root.Subcommands.Add(evaluate);
 
         var exportOut = new Option<string>("--out") { Description = "Folder for the raw split files", Required = true };
@@ -222,7 +224,7 @@ public static class TrainerCli
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 
-    private static int Evaluate(string weightsPath, string[] dataPaths, string? splitConfig, bool average, bool json, string? accelerator, string? cache, TextWriter stdout)
+    private static int Evaluate(string weightsPath, string[] dataPaths, string? splitConfig, bool validation, bool average, bool json, string? accelerator, string? cache, TextWriter stdout)
     {
         // Several files separated by commas: an ensemble, its probabilities averaged.
         var members = WeightsList.Load(weightsPath);
@@ -236,8 +238,10 @@ public static class TrainerCli
         if (splitConfig is not null)
         {
             var config = TrainerConfig.Load(splitConfig);
-            indices = Splitter.Split(data, config.Data.Split, config.Data.MaxPerClass).Test;
+            var split = Splitter.Split(data, config.Data.Split, config.Data.MaxPerClass);
+            indices = validation ? split.Val : split.Test;
         }
+        else if (validation) throw new ConfigException("--split val needs --config, whose split it names");
         const int batch = 256;
         var nets = new List<Sequential>();
         Evaluation result;

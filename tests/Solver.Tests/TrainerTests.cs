@@ -76,6 +76,25 @@ public sealed class TrainerTests : IDisposable
         using var twice = System.Text.Json.JsonDocument.Parse(tjson);
         Assert.Equal(doc.RootElement.GetProperty("accuracy").GetDouble(), twice.RootElement.GetProperty("accuracy").GetDouble());
         Assert.Equal(doc.RootElement.GetProperty("loss").GetDouble(), twice.RootElement.GetProperty("loss").GetDouble(), 4);
+
+        // With the config, its test split (the default) or its validation split, which hold different images; the
+        // validation split only with a config that names it.
+        (int Images, double Loss) Scored(string part)
+        {
+            var (code, json, err) = Cli("evaluate", "--weights", model, "--data", data, "--config", config, "--split", part, "--json", "--accelerator", "cpu", "--cache", Cache);
+            Assert.True(code == 0, err);
+            using var result = System.Text.Json.JsonDocument.Parse(json);
+            return (result.RootElement.GetProperty("images").GetInt32(), result.RootElement.GetProperty("loss").GetDouble());
+        }
+        var split = Splitter.Split(Dataset.Load([data], TinyData.Classes, Cache), TrainerConfig.Load(config).Data.Split, 0);
+        var (testImages, testLoss) = Scored("test");
+        var (valImages, valLoss) = Scored("val");
+        Assert.Equal(split.Test.Length, testImages);
+        Assert.Equal(split.Val.Length, valImages);
+        Assert.NotEqual(testLoss, valLoss); // other images
+        var (ncode, _, nerr) = Cli("evaluate", "--weights", model, "--data", data, "--split", "val", "--accelerator", "cpu", "--cache", Cache);
+        Assert.NotEqual(0, ncode);
+        Assert.Contains("--split val needs --config", nerr);
     }
 
     [Fact]
