@@ -82,9 +82,10 @@ public static class KernelBench
             d.Pool.Forward(relu.View, pooled.View, argmax.View, pg);
             pooledGrad.View.CopyFromCPU(Random(pg.OutputLength).Select(v => v - 0.5f).ToArray());
             using var sws = first ? d.Conv.CreateWorkspace(g, inputGradient: false, denseWeightGradient: false, sparseInput: true) : null;
-            using var denseX = d.Allocate(g.InputLength);
-            denseX.View.CopyFromCPU(Random(g.InputLength));
-            if (sws is not null)
+            using var denseX = first ? d.Allocate(g.InputLength) : null;
+            if (sws is not null && denseX is not null)
+            {
+                denseX.View.CopyFromCPU(Random(g.InputLength));
                 runs = [.. runs,
                     ("forward", $"scattered from the input's non-zero pixels, {ink} (now for a first layer on the CPU)", Sync(() => d.Conv.Forward(x.View, w.View, b.View, y.View, g, sws))),
                     ("forward", "scattered, every pixel inked (a dense input)", Sync(() => d.Conv.Forward(denseX.View, w.View, b.View, y.View, g, sws))),
@@ -92,6 +93,7 @@ public static class KernelBench
                     ("backward-weights", $"scattered from the input's non-zero pixels through the ReLU and 2x2 pool, {ink} (now for a first layer on the CPU)", Sync(() => d.Conv.BackwardWeightsThroughPool(x.View, pooledGrad.View, argmax.View, pooled.View, dw.View, db.View, g, pg, sws))),
                     ("backward-weights", "scattered through the pool, every pixel inked (a dense input)", Sync(() => d.Conv.BackwardWeightsThroughPool(denseX.View, pooledGrad.View, argmax.View, pooled.View, dw.View, db.View, g, pg, sws))),
                 ];
+            }
             runs = [.. runs,
                 ("forward", "folded into the ReLU and 2x2 pool, storing the pool's output (now in training where a first layer is not scattered)", Sync(() => d.Conv.ForwardPooled(x.View, w.View, b.View, pooled.View, argmax.View, g, pg, ws, true))),
                 ("backward-weights", "through the ReLU and 2x2 pool, from the pool's gradient (now for a first layer off the CPU)", Sync(() => d.Conv.BackwardWeightsThroughPool(x.View, pooledGrad.View, argmax.View, pooled.View, dw.View, db.View, g, pg))),

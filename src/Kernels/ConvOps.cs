@@ -167,8 +167,8 @@ public sealed class ConvOps
 
     /// <summary>
     /// Whether a layer that reads the network's input (strokes on a blank page, mostly zeros) should scatter from its
-    /// non-zero pixels (<see cref="SparseInputConvKernels"/>): on the CPU accelerator, at stride 1. It measured 3-5 times
-    /// faster than the dense kernels on one-channel inputs with 10% ink (docs/performance.md). A GPU keeps the dense
+    /// non-zero pixels (<see cref="SparseInputConvKernels"/>): on the CPU accelerator, at stride 1. On symbol images (8%
+    /// inked) its passes measured 1.7-2.7 times as fast as the dense kernels' (docs/performance.md). A GPU keeps the dense
     /// kernels, which give every output its own thread.
     /// </summary>
     public bool PrefersSparseInput(ConvGeometry g) => device.WorkShape == WorkShape.Coarse && g.Stride == 1;
@@ -241,7 +241,8 @@ public sealed class ConvOps
     /// The forward folded into the 2x2/2 max-pool after it (and the ReLU between, with <paramref name="relu"/>):
     /// <paramref name="pooled"/> and <paramref name="argmax"/> get what <see cref="PoolOps.Forward"/> would write from
     /// the convolution's output, which is never stored. For a first layer whose gradients come through the pool, which
-    /// needs nothing else of that output; direct kernels only.
+    /// needs nothing else of that output; on the direct kernels or the scatter from the input's non-zero pixels, not the
+    /// multiply over columns.
     /// </summary>
     public void ForwardPooled(ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> pooled,
         ArrayView<int> argmax, ConvGeometry g, PoolGeometry p, ConvWorkspace ws, bool relu)

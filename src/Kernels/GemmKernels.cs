@@ -141,13 +141,16 @@ public static class GemmKernels
     }
 }
 
-/// <summary>The packed operands of a layer's matrix multiplies, allocated once for the largest of them.</summary>
+/// <summary>
+/// The packed operands of a layer's matrix multiplies, allocated once for the largest of them; empty where the multiplies
+/// read their operands in place (<see cref="GemmOps.UsesTiles"/>).
+/// </summary>
 public sealed class GemmWorkspace : IDisposable
 {
-    internal GemmWorkspace(ComputeDevice a, IReadOnlyList<GemmGeometry> shapes)
+    internal GemmWorkspace(ComputeDevice a, IReadOnlyList<GemmGeometry> shapes, bool packed)
     {
-        ACapacity = shapes.Max(g => (long)(g.M + 3) / 4 * g.K);
-        BCapacity = shapes.Max(g => (long)(g.N + 3) / 4 * g.K);
+        ACapacity = packed ? shapes.Max(g => (long)(g.M + 3) / 4 * g.K) : 0;
+        BCapacity = packed ? shapes.Max(g => (long)(g.N + 3) / 4 * g.K) : 0;
         A = a.Allocate<Quad>(Math.Max(1, ACapacity));
         B = a.Allocate<Quad>(Math.Max(1, BCapacity));
     }
@@ -190,13 +193,13 @@ public sealed class GemmOps
     public bool UsesTiles => device.WorkShape == WorkShape.Fine && device.Accelerator.MaxNumThreadsPerGroup >= TiledGemmKernels.GroupSize;
 
     /// <summary>Plans the packed buffers for every multiply a layer will make.</summary>
-    public GemmWorkspace CreateWorkspace(params GemmGeometry[] shapes) => new(device, shapes);
+    public GemmWorkspace CreateWorkspace(params GemmGeometry[] shapes) => new(device, shapes, packed: tiled is null);
 
     public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float>? bias, ArrayView<float> c, GemmGeometry g, GemmWorkspace ws)
     {
         if (tiled is not null)
         {
-            // Reads A and B where they are: no packing launch, and the workspace stays unused.
+            // Reads A and B where they are: no packing launch, and the workspace holds nothing.
             if (g.M > 0 && g.N > 0)
                 tiled(device.Launch(), new KernelConfig(TiledGemmKernels.Groups(g), TiledGemmKernels.GroupSize), a, b, bias ?? device.Dummy, c, g,
                     bias.HasValue ? 1 : 0);

@@ -14,9 +14,9 @@ namespace Solver.Kernels;
 /// input pixel adds its value times a filter row to a contiguous run of output pixels. The forward keeps a ring of a
 /// few output rows, which stays in L1: once no later input row reaches a row, it goes through the ReLU into the output,
 /// or with its partner into the 2x2/2 max-pool, and its place is reset. The weight gradient reads the pool's gradient
-/// laid out the same way, a whole image at a time. Stride 1 only. On a dense input this
-/// is slower than <see cref="ConvKernels"/>, and on a GPU it would serialise an image per thread: it is planned for
-/// the CPU accelerator's first layer (<see cref="ConvOps.PrefersSparseInput"/>).
+/// laid out the same way, a whole image at a time. Stride 1 only. On a dense input this is slower than
+/// <see cref="ConvKernels"/>, and on a GPU it would serialise an image per thread: it is planned for the CPU
+/// accelerator's first layer (<see cref="ConvOps.PrefersSparseInput"/>).
 /// </summary>
 public static class SparseInputConvKernels
 {

@@ -78,9 +78,9 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, int 
         if (ComputeInputGradient) inputGrad = NewBatchTensor(InputShape);
         if (GradientThroughPool is not null && ComputeInputGradient)
             throw new InvalidOperationException($"layer {Name}: a weight gradient through the pool leaves no output gradient for the input gradient");
-        workspace = Device.Conv.CreateWorkspace(Geometry(BatchCapacity), ComputeInputGradient && InputGradientThroughPool is null,
-            denseWeightGradient: GradientThroughPool is null,
-            sparseInput: ReadsSparseInput && Device.Conv.PrefersSparseInput(Geometry(BatchCapacity)));
+        var planned = Geometry(BatchCapacity);
+        workspace = Device.Conv.CreateWorkspace(planned, ComputeInputGradient && InputGradientThroughPool is null,
+            denseWeightGradient: GradientThroughPool is null, sparseInput: ReadsSparseInput && Device.Conv.PrefersSparseInput(planned));
     }
 
     public override void Dispose()
