@@ -104,18 +104,31 @@ public sealed class TrainingSafetyTests(ITestOutputHelper output) : IDisposable
 
         // Ctrl-C (a real SIGINT): the batch in flight finishes, a mid-epoch checkpoint is saved, exit code 130.
         var interruptedDir = Path.Combine(dir, "interrupted");
-        var interruptedMetrics = Path.Combine(interruptedDir, "metrics.csv");
-        using (var victim = Process.Start(Start(interruptedDir, false))!)
+        using (var victim = new Process { StartInfo = Start(interruptedDir, false) })
         {
-            var stdout = victim.StandardOutput.ReadToEndAsync();
-            _ = victim.StandardError.ReadToEndAsync();
-            var deadline = DateTime.UtcNow.AddMinutes(3);
-            while (!(File.Exists(interruptedMetrics) && File.ReadAllLines(interruptedMetrics).Length >= 2) && !victim.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
-            Thread.Sleep(50);
+            // The first epoch's log line is printed after its checkpoint is written, just before the second epoch's
+            // first batch: a signal sent a little after it lands mid-epoch however long that checkpoint took to write
+            // (metrics.csv is written before the checkpoint, so waiting for it raced the checkpoint on a loaded machine).
+            var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using var firstEpochLogged = new ManualResetEventSlim();
+            victim.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null) return;
+                lines.Enqueue(e.Data);
+                if (e.Data.StartsWith("epoch 1/")) firstEpochLogged.Set();
+            };
+            victim.ErrorDataReceived += (_, _) => { };
+            victim.Start();
+            victim.BeginOutputReadLine();
+            victim.BeginErrorReadLine();
+            Assert.True(firstEpochLogged.Wait(TimeSpan.FromMinutes(3)), "the first epoch did not end: " + string.Join('\n', lines));
+            Thread.Sleep(100);
+            Assert.False(victim.HasExited, "the run ended before it could be interrupted");
             using (var kill = Process.Start("kill", ["-INT", victim.Id.ToString()])) kill.WaitForExit();
             Assert.True(victim.WaitForExit(TimeSpan.FromMinutes(1)), "the trainer did not stop on SIGINT");
+            victim.WaitForExit(); // the output's last lines are read
             Assert.Equal(130, victim.ExitCode);
-            output.WriteLine(stdout.Result.Split('\n').LastOrDefault(l => l.Contains("interrupt")) ?? "");
+            output.WriteLine(lines.LastOrDefault(l => l.Contains("interrupt")) ?? "");
         }
         var log2 = RunToEnd(interruptedDir, true);
         Assert.Matches(@"resume: epoch 2, batch [1-9]\d*", log2); // mid-epoch, from the batch after the last one done
