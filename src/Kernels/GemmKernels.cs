@@ -193,7 +193,7 @@ public sealed class GemmOps
     public bool UsesTiles => device.WorkShape == WorkShape.Fine && device.Accelerator.MaxNumThreadsPerGroup >= TiledGemmKernels.GroupSize;
 
     /// <summary>Plans the packed buffers for every multiply a layer will make.</summary>
-    public GemmWorkspace CreateWorkspace(params GemmGeometry[] shapes) => new(device, shapes, packed: tiled is null);
+    public GemmWorkspace CreateWorkspace(params GemmGeometry[] shapes) => new(device, shapes, packed: !UsesTiles);
 
     public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float>? bias, ArrayView<float> c, GemmGeometry g, GemmWorkspace ws)
     {
