@@ -8,7 +8,7 @@ using Solver.Kernels;
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
 //       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|pool-folding|sparse-input|coarse-threads|profile|inference|server] [--out FILE]
-//       [--requests 500] [--clients 8]
+//       [--requests 500] [--clients 8] [--weights models/recognizer.safetensors[,more.safetensors]]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string Option(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
@@ -17,6 +17,8 @@ int steps = int.Parse(Option("--steps", "20"));
 string? python = args.Contains("--no-torch") ? null : Option("--python", "/usr/bin/python3");
 if (python is not null && !File.Exists(python)) python = null;
 string only = Option("--only", "all");
+// The recognizer that `inference` and `server` read with; several files separated by commas are an ensemble, as in `solve`.
+string weights = Option("--weights", "models/recognizer.safetensors");
 string? outFile = Option("--out", "") is { Length: > 0 } o ? o : null;
 if (!AcceleratorChoiceParser.TryParse(Option("--accelerator", "auto"), out var choice)) { Console.Error.WriteLine("--accelerator: auto, cpu, cuda or opencl"); return 2; }
 
@@ -99,14 +101,14 @@ if (only is "all" or "training")
 }
 if (only is "all" or "inference")
 {
-    var (ms, read) = InferenceBench.Run(d, "models/recognizer.safetensors", rounds * 3);
+    var (ms, read) = InferenceBench.Run(d, weights, rounds * 3);
     Line();
-    Line($"- solve latency, one {InferenceBench.Equation.Length}-symbol image ({InferenceBench.Equation}, read as {read}): {ms:F1} ms median, weights loaded once");
+    Line($"- solve latency, one {InferenceBench.Equation.Length}-symbol image ({InferenceBench.Equation}, read as {read}): {ms:F1} ms median, weights loaded once ({weights})");
 }
 if (only is "all" or "server")
 {
     int requests = int.Parse(Option("--requests", "500")), clients = int.Parse(Option("--clients", "8"));
-    var r = await LoadBench.Run(choice, "models/recognizer.safetensors", requests, clients);
+    var r = await LoadBench.Run(choice, weights, requests, clients);
     Line();
     Line("| load test (solve serve, loopback) | requests | clients | errors | statuses | p50 ms | p99 ms | max ms | requests/s | peak working set |");
     Line("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|");
