@@ -10,6 +10,9 @@ public sealed class Evaluation
     public double Loss { get; init; }
     public double Accuracy { get; init; }
 
+    /// <summary>Each image's averaged class probabilities, row after row (from <see cref="RunAveraged"/> only).</summary>
+    public double[]? Probabilities { get; init; }
+
     public static Evaluation Run(Sequential net, SoftmaxCrossEntropyLoss loss, Tensor input, Dataset data, int[] indices)
     {
         int capacity = input.Shape[0], classes = loss.Classes;
@@ -62,6 +65,7 @@ public sealed class Evaluation
         var x = new float[capacity * copies * SymbolImage.Pixels];
         var logits = new float[capacity * copies * classes];
         var mean = new double[capacity * classes];
+        var probabilities = new double[indices.Length * classes];
         var predicted = new int[indices.Length];
         var truth = new int[indices.Length];
         double lossSum = 0;
@@ -92,6 +96,7 @@ public sealed class Evaluation
             for (int b = 0; b < n; b++)
             {
                 var m = mean.AsSpan(b * classes, classes);
+                m.CopyTo(probabilities.AsSpan((start + b) * classes, classes));
                 int best = 0;
                 for (int j = 1; j < classes; j++) if (m[j] > m[best]) best = j;
                 int label = data.Labels[indices[start + b]];
@@ -106,6 +111,7 @@ public sealed class Evaluation
             Predicted = predicted, Truth = truth,
             Loss = indices.Length == 0 ? double.NaN : lossSum / indices.Length,
             Accuracy = indices.Length == 0 ? double.NaN : (double)correct / indices.Length,
+            Probabilities = probabilities,
         };
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using Solver.Kernels;
@@ -50,12 +51,14 @@ public static class TrainerCli
         var averageOption = new Option<bool>("--average-variants") { Description = "Read each image also in six small poses and average the probabilities, as the solver does" };
         var splitPart = new Option<string>("--split") { Description = "With --config: score its test split (default) or its validation split (val), to choose among weights without looking at the test images", DefaultValueFactory = _ => "test" };
         splitPart.AcceptOnlyFromAmong("test", "val");
+        var probabilitiesOption = new Option<string?>("--probabilities") { Description = "Also write each image's class probabilities to this CSV (truth, then one column a class), so that ensembles of scored networks can be compared without reading the images again (scripts/choose_ensemble.py)" };
         var evaluate = new Command("evaluate",
             "Score exported weights on a dataset in the Kaggle layout (only the classes the weights know).\n\n" +
             "Example:\n  trainer evaluate --weights runs/model4/model.safetensors --data ../shared/data/hms --json");
-        foreach (var o in new Option[] { weightsOption, evalData, splitConfig, splitPart, averageOption, jsonOption, acceleratorOption, cacheOption }) evaluate.Options.Add(o);
+        foreach (var o in new Option[] { weightsOption, evalData, splitConfig, splitPart, averageOption, probabilitiesOption, jsonOption, acceleratorOption, cacheOption }) evaluate.Options.Add(o);
         evaluate.SetAction(parse => exit = Guard(stderr, () => Evaluate(parse.GetValue(weightsOption)!, parse.GetValue(evalData)!, parse.GetValue(splitConfig),
-            parse.GetValue(splitPart) == "val", parse.GetValue(averageOption), parse.GetValue(jsonOption), parse.GetValue(acceleratorOption), parse.GetValue(cacheOption), stdout)));
+            parse.GetValue(splitPart) == "val", parse.GetValue(averageOption), parse.GetValue(jsonOption), parse.GetValue(acceleratorOption), parse.GetValue(cacheOption), stdout,
+            parse.GetValue(probabilitiesOption))));
         root.Subcommands.Add(evaluate);
 
         var exportOut = new Option<string>("--out") { Description = "Folder for the raw split files", Required = true };
@@ -224,7 +227,7 @@ public static class TrainerCli
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 
-    private static int Evaluate(string weightsPath, string[] dataPaths, string? splitConfig, bool validation, bool average, bool json, string? accelerator, string? cache, TextWriter stdout)
+    private static int Evaluate(string weightsPath, string[] dataPaths, string? splitConfig, bool validation, bool average, bool json, string? accelerator, string? cache, TextWriter stdout, string? probabilitiesPath = null)
     {
         // Several files separated by commas: an ensemble, its probabilities averaged.
         var members = WeightsList.Load(weightsPath);
@@ -250,7 +253,7 @@ public static class TrainerCli
             foreach (var m in members) nets.Add(m.CreateNetwork(device, batch));
             using var loss = new SoftmaxCrossEntropyLoss(device, batch, weights.Classes.Count);
             using var input = Tensor.Zeros(device, [batch, .. weights.Model.Input]);
-            result = average || nets.Count > 1
+            result = average || nets.Count > 1 || probabilitiesPath is not null
                 ? Evaluation.RunAveraged(nets, input, data, indices, weights.Classes.Count, variants: average)
                 : Evaluation.Run(nets[0], loss, input, data, indices);
         }
@@ -259,6 +262,7 @@ public static class TrainerCli
             foreach (var n in nets) n.Dispose();
         }
         var report = ClassificationReport.Compute(weights.Classes, result.Truth, result.Predicted);
+        if (probabilitiesPath is not null) WriteProbabilities(probabilitiesPath, weights.Classes, result);
         if (json)
         {
             stdout.WriteLine(JsonSerializer.Serialize(new
@@ -279,6 +283,23 @@ public static class TrainerCli
         }
         return 0;
     }
+
+    /// <summary>One row an image, in the order scored: its true class, then its probability of each class.</summary>
+    private static void WriteProbabilities(string path, IReadOnlyList<string> classes, Evaluation result) =>
+        AtomicFile.Write(path, s =>
+        {
+            using var w = new StreamWriter(s, leaveOpen: true);
+            using var csv = new CsvHelper.CsvWriter(w, CultureInfo.InvariantCulture);
+            csv.WriteField("truth");
+            foreach (var c in classes) csv.WriteField(c);
+            csv.NextRecord();
+            for (int i = 0; i < result.Truth.Length; i++)
+            {
+                csv.WriteField(classes[result.Truth[i]]);
+                for (int c = 0; c < classes.Count; c++) csv.WriteField(result.Probabilities![i * classes.Count + c].ToString("R", CultureInfo.InvariantCulture));
+                csv.NextRecord();
+            }
+        });
 
     private static int ExportSplit(TrainerConfig config, string outDir, string? cache, TextWriter stdout)
     {

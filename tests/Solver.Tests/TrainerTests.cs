@@ -69,6 +69,38 @@ public sealed class TrainerTests : IDisposable
         Assert.True(averaged.RootElement.GetProperty("accuracy").GetDouble() >= 0.8, ajson);
         Assert.True(averaged.RootElement.GetProperty("loss").GetDouble() > 0, ajson);
 
+        // --probabilities writes each image's probabilities; their argmax is the accuracy reported beside them, and
+        // scripts/choose_ensemble.py averages such files into the same ensemble as `--weights a,b` (here a model with
+        // itself, read plainly and in the poses).
+        string plainCsv = Path.Combine(dir, "plain.csv"), posedCsv = Path.Combine(dir, "posed.csv");
+        var (pcode, pjson, perr) = Cli("evaluate", "--weights", Path.Combine(outDir, "model.safetensors"), "--data", data, "--json", "--probabilities", plainCsv, "--accelerator", "cpu", "--cache", Cache);
+        Assert.True(pcode == 0, perr);
+        var rows = File.ReadAllLines(plainCsv);
+        Assert.Equal("truth," + string.Join(",", TinyData.Classes), rows[0]);
+        Assert.Equal(121, rows.Length);
+        int argmaxRight = rows.Skip(1).Count(r =>
+        {
+            var f = r.Split(',');
+            var p = f.Skip(1).Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(1.0, p.Sum(), 6);
+            return TinyData.Classes[p.IndexOf(p.Max())] == f[0];
+        });
+        using (var plainDoc = System.Text.Json.JsonDocument.Parse(pjson))
+            Assert.Equal(plainDoc.RootElement.GetProperty("accuracy").GetDouble(), argmaxRight / 120.0, 9);
+        Assert.True(Cli("evaluate", "--weights", Path.Combine(outDir, "model.safetensors"), "--data", data, "--average-variants", "--probabilities", posedCsv, "--accelerator", "cpu", "--cache", Cache).Code == 0);
+        var script = new System.Diagnostics.ProcessStartInfo("python3", [Path.Combine(ExamplesTests.RepoRoot(), "scripts", "choose_ensemble.py"),
+            "--names", "plain", "posed", "--val", plainCsv, posedCsv, "--test", plainCsv, posedCsv]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using (var run = System.Diagnostics.Process.Start(script)!)
+        {
+            string table = run.StandardOutput.ReadToEnd(), problems = run.StandardError.ReadToEnd();
+            run.WaitForExit();
+            Assert.True(run.ExitCode == 0, problems);
+            Assert.Equal(3, table.Split('\n').Count(l => l.StartsWith("| plain") || l.StartsWith("| posed")));
+            Assert.Single(table.Split('\n'), l => l.Contains("(chosen)"));
+            // Each network alone reads as its own file says.
+            Assert.Contains($"| plain{(table.Contains("| plain (chosen)") ? " (chosen)" : "")} | {100.0 * argmaxRight / 120:F2}% |", table);
+        }
+
         // The same weights twice, as an ensemble, score exactly as they do alone (the mean of equal probabilities).
         var model = Path.Combine(outDir, "model.safetensors");
         var (tcode, tjson, terr) = Cli("evaluate", "--weights", $"{model},{model}", "--data", data, "--json", "--accelerator", "cpu", "--cache", Cache);
