@@ -76,10 +76,11 @@ def main():
             right, _, _ = scores(val_truth, predictions([val[i] for i in subset]), classes)
             rows.append((right, subset))
     # Best validation accuracy; a tie keeps fewer networks, then the subset listed first.
-    chosen = min(rows, key=lambda r: (-r[0], len(r[1]), r[1]))[1]
+    rows.sort(key=lambda r: (-r[0], len(r[1]), r[1]))
+    chosen = rows[0][1]
     print(f"| networks | validation ({len(val_truth)} images) |" + (" test |" if test else ""))
     print("|---|---:|" + ("---:|" if test else ""))
-    for right, subset in sorted(rows, key=lambda r: (-r[0], len(r[1]), r[1])):
+    for right, subset in rows:
         line = f"| {' + '.join(args.names[i] for i in subset)}{' (chosen)' if subset == chosen else ''} | {100 * right / len(val_truth):.2f}% |"
         if test:
             t_right, t_errors, t_f1 = scores(test[1], predictions([test[2][i] for i in subset]), classes)

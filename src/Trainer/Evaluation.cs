@@ -64,7 +64,6 @@ public sealed class Evaluation
         if (capacity < 1) throw new ArgumentException($"a batch of {input.Shape[0]} cannot hold the {copies} poses of one image");
         var x = new float[capacity * copies * SymbolImage.Pixels];
         var logits = new float[capacity * copies * classes];
-        var mean = new double[capacity * classes];
         var probabilities = new double[indices.Length * classes];
         var predicted = new int[indices.Length];
         var truth = new int[indices.Length];
@@ -85,18 +84,16 @@ public sealed class Evaluation
                 }
             }
             input.CopyFrom(x.AsSpan(0, n * copies * SymbolImage.Pixels));
-            Array.Clear(mean);
             foreach (var net in nets)
             {
                 net.Forward(input, n * copies).CopyTo(logits.AsSpan(0, n * copies * classes));
                 for (int b = 0; b < n; b++)
                     for (int c = 0; c < copies; c++)
-                        Softmax.AddTo(logits.AsSpan((b * copies + c) * classes, classes), mean.AsSpan(b * classes, classes), 1.0 / (copies * nets.Count));
+                        Softmax.AddTo(logits.AsSpan((b * copies + c) * classes, classes), probabilities.AsSpan((start + b) * classes, classes), 1.0 / (copies * nets.Count));
             }
             for (int b = 0; b < n; b++)
             {
-                var m = mean.AsSpan(b * classes, classes);
-                m.CopyTo(probabilities.AsSpan((start + b) * classes, classes));
+                var m = probabilities.AsSpan((start + b) * classes, classes);
                 int best = 0;
                 for (int j = 1; j < classes; j++) if (m[j] > m[best]) best = j;
                 int label = data.Labels[indices[start + b]];
