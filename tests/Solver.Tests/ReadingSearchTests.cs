@@ -116,6 +116,27 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void Labels_below_the_first_searchs_reach_are_weighed_only_by_the_widened_search()
+    {
+        // "9 y = ? 2" where ? is a minus the recognizer reads as '=' and gives '-' only 0.1% (and '7', fourth, 0.05%): 9y==2 and 9y=)2 read nowhere.
+        var symbols = Enumerable.Range(0, 5).Select(i => Bar(10 * i + 2, 10, 3, 8)).ToList();
+        var doubted = new Prediction("=", 0.97, [new("=", 0.97), new(")", 0.02), new("-", 0.001), new("7", 0.0005)]);
+        var predictions = new List<Prediction> { P("9", 0.99), P("y", 0.99), P("=", 0.99), doubted, P("2", 0.99) };
+        var first = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)));
+        Assert.DoesNotContain(first, r => r.Labels[3] is "-" or "7");
+        Assert.Contains(first, r => r.Labels[3] == ")");
+        var widened = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)), widened: true);
+        // Only readings the first search left out: each takes the unlikely '-' or '7'.
+        Assert.All(widened, r => Assert.Contains(r.Labels[3], new[] { "-", "7" }));
+        var solvable = widened.First(r =>
+        {
+            try { EquationSolver.Solve(Parser.Parse(TokenBuilder.Build(r.Labels, new bool[r.Labels.Count]), "symbol")); return true; }
+            catch (Exception e) when (e is ParseException or AlgebraException) { return false; }
+        });
+        Assert.Equal(["9", "y", "=", "-", "2"], solvable.Labels);
+    }
+
+    [Fact]
     public void A_times_sign_yields_to_x_in_an_equation_in_x()
     {
         // 2 ? - 5 = x: "2×-5=x" reads, but people solving for x do not write '×'.

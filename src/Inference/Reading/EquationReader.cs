@@ -64,22 +64,23 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
         var predictions = recognizer.Classify(seg.Symbols.Select(s => s.Crop).ToList());
         var readings = ReadingSearch.Interpretations(seg.Symbols, predictions, seg.Mask.Width, recognizer.Classify);
         Exception? firstError = null;
-        foreach (var reading in readings)
-        {
-            try
+        foreach (bool widened in new[] { false, true })
+            foreach (var reading in widened ? ReadingSearch.Interpretations(seg.Symbols, predictions, seg.Mask.Width, recognizer.Classify, widened: true) : readings)
             {
-                var superscript = reading.Symbols.Select(s => s.Superscript).ToList();
-                var statement = Parser.Parse(TokenBuilder.Build(reading.Labels, superscript), "symbol");
-                var solution = EquationSolver.Solve(statement);
-                Describe(result, reading, options, gray, seg);
-                Fill(result, statement, solution);
-                return result;
+                try
+                {
+                    var superscript = reading.Symbols.Select(s => s.Superscript).ToList();
+                    var statement = Parser.Parse(TokenBuilder.Build(reading.Labels, superscript), "symbol");
+                    var solution = EquationSolver.Solve(statement);
+                    Describe(result, reading, options, gray, seg);
+                    Fill(result, statement, solution);
+                    return result;
+                }
+                catch (Exception e) when (e is ParseException or AlgebraException or DivideByZeroException)
+                {
+                    firstError ??= e;
+                }
             }
-            catch (Exception e) when (e is ParseException or AlgebraException or DivideByZeroException)
-            {
-                firstError ??= e;
-            }
-        }
         // Nothing reads: report the most likely reading and why it fails.
         Describe(result, readings[0], options, gray, seg);
         result.Equation = string.Concat(result.Symbols.Select(s => (s.Superscript ? "^" : "") + s.Text));
@@ -96,7 +97,8 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
     private static void Describe(ReadResult result, Interpretation reading, ReadOptions options, GrayImage gray, Segmentation seg)
     {
         result.Symbols = reading.Symbols.Select((s, i) => new SymbolInfo(new SymbolBox(s.Box.X, s.Box.Y, s.Box.Width, s.Box.Height),
-            reading.Labels[i], TokenBuilder.Text(reading.Labels[i]), reading.Predictions[i].Confidence, s.Superscript, reading.Predictions[i].Alternatives)).ToList();
+            reading.Labels[i], TokenBuilder.Text(reading.Labels[i]), reading.Predictions[i].Confidence, s.Superscript,
+            reading.Predictions[i].Alternatives.Take(ReadingSearch.Alternatives).ToList())).ToList();
         result.Corrected = reading.Changed;
         if (options.DebugDirectory is not null) DebugImages.Write(options.DebugDirectory, gray, seg with { Symbols = reading.Symbols }, reading.Predictions);
     }

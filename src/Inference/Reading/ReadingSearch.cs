@@ -20,7 +20,8 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="HighMinusPenalty"/> for a minus drawn at the top of a taller neighbour (a 5's flag drawn apart),
 ///   - <see cref="UnitExponentPenalty"/> for an exponent 1 (x¹, a raised 2 misread),
 ///   - <see cref="HighExponentPenalty"/> for an exponent 0 or 5 to 9 (x⁷: a raised 2 misread, or a digit read as one),
-/// and the reader tries readings best first until one parses and solves. The priors encode what people photograph: an
+/// and the reader tries readings best first until one parses and solves (when none does, a widened search weighs the
+/// labels the first one leaves out: <see cref="Interpretations"/>). The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
 /// (docs/results.md).
 /// </summary>
@@ -82,8 +83,13 @@ public static class ReadingSearch
     private static readonly HashSet<string> JoinableLabels = ["x", "times", "+", "=", "div", "k", "pi", "X_cap", "H_cap", "K_cap", "5"];
 
     /// <param name="classifyJoined">Recognizes the crops of joined pairs (one batch).</param>
+    /// <param name="widened">
+    /// The second search, for when no reading of the first parses and solves: only readings that take at least one
+    /// label the first search leaves out (ranked below <see cref="Alternatives"/>, or less likely than
+    /// <see cref="MinAlternative"/>, down to <see cref="MinWideAlternative"/>).
+    /// </param>
     public static List<Interpretation> Interpretations(IReadOnlyList<SegmentedSymbol> symbols, IReadOnlyList<Prediction> predictions, int maskWidth,
-        Func<IReadOnlyList<byte[]>, List<Prediction>> classifyJoined)
+        Func<IReadOnlyList<byte[]>, List<Prediction>> classifyJoined, bool widened = false)
     {
         var pairs = Enumerable.Range(0, symbols.Count - 1).Where(i => Segmenter.MightBeOneSymbol(symbols[i], symbols[i + 1])).ToList();
         var joined = pairs.Select(i => Segmenter.Merge(symbols[i], symbols[i + 1], maskWidth)).ToList();
@@ -108,7 +114,7 @@ public static class ReadingSearch
                 preds.RemoveAt(i + 1);
             }
             double joinCost = chosen.Sum(k => JoinCostFor(symbols[pairs[k]].Box, symbols[pairs[k] + 1].Box));
-            foreach (var (labels, changed, logP) in LabelChoices(preds))
+            foreach (var (labels, changed, logP) in LabelChoices(preds, widened))
                 readings.Add(new Interpretation(syms, preds, labels, changed,
                     logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList()) - HighMinusCost(labels, syms)));
         }
@@ -183,21 +189,34 @@ public static class ReadingSearch
         return Walk(0);
     }
 
+    /// <summary>How many labels of each symbol the first search weighs (its best and two alternatives).</summary>
+    public const int Alternatives = 3;
+    /// <summary>The least probability of an alternative the first search weighs.</summary>
+    public const double MinAlternative = 0.005;
+    /// <summary>The least probability of an alternative the widened search weighs.</summary>
+    public const double MinWideAlternative = 1e-4;
+
     /// <summary>
     /// Label sequences with their log-probability: the top labels, then one or two symbols swapped for an alternative,
-    /// most likely first (at most 200 per segmentation).
+    /// most likely first (at most 200 per segmentation). Widened: only sequences with at least one swap the first
+    /// search does not make.
     /// </summary>
-    private static IEnumerable<(List<string> Labels, List<int> Changed, double LogP)> LabelChoices(IReadOnlyList<Prediction> predictions)
+    private static IEnumerable<(List<string> Labels, List<int> Changed, double LogP)> LabelChoices(IReadOnlyList<Prediction> predictions, bool widened)
     {
         var top = predictions.Select(p => p.Label).ToList();
         double best = predictions.Sum(p => LogP(p.Confidence));
-        yield return (top, [], best);
-        var swaps = new List<(int Index, string Label, double Cost)>();
+        if (!widened) yield return (top, [], best);
+        var swaps = new List<(int Index, string Label, double Cost, bool Wide)>();
         for (int i = 0; i < predictions.Count; i++)
-            foreach (var alt in predictions[i].Alternatives.Skip(1))
-                if (alt.Confidence > 0.005) swaps.Add((i, alt.Label, LogP(predictions[i].Confidence) - LogP(alt.Confidence)));
+            foreach (var (alt, rank) in predictions[i].Alternatives.Select((a, r) => (a, r)).Skip(1))
+            {
+                bool wide = rank >= Alternatives || alt.Confidence <= MinAlternative;
+                if ((wide && !widened) || alt.Confidence <= MinWideAlternative) continue;
+                swaps.Add((i, alt.Label, LogP(predictions[i].Confidence) - LogP(alt.Confidence), wide));
+            }
         var options = swaps.Select(s => (Changes: new[] { s }, s.Cost))
             .Concat(swaps.SelectMany((a, i) => swaps.Skip(i + 1).Where(b => b.Index != a.Index).Select(b => (Changes: new[] { a, b }, Cost: a.Cost + b.Cost))))
+            .Where(o => !widened || o.Changes.Any(c => c.Wide))
             .OrderBy(o => o.Cost).Take(199);
         foreach (var (changes, cost) in options)
         {

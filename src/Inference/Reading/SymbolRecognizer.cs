@@ -6,7 +6,7 @@ namespace Solver.Inference.Reading;
 
 public sealed record Alternative(string Label, double Confidence);
 
-/// <summary>The recognizer's answer for one crop: the best label and its top alternatives (best first).</summary>
+/// <summary>The recognizer's answer for one crop: the best label and the <see cref="SymbolRecognizer.Ranked"/> most likely labels (best first, the best included).</summary>
 public sealed record Prediction(string Label, double Confidence, IReadOnlyList<Alternative> Alternatives);
 
 /// <summary>
@@ -16,6 +16,8 @@ public sealed record Prediction(string Label, double Confidence, IReadOnlyList<A
 public sealed class SymbolRecognizer : IDisposable
 {
     private const int Batch = 64;
+    /// <summary>How many labels each prediction ranks: the reader's widened search looks past the top three.</summary>
+    public const int Ranked = 6;
     private readonly List<Sequential> nets = [];
     private readonly Tensor input;
     private readonly float[] host = new float[Batch * SymbolImage.Pixels];
@@ -60,7 +62,7 @@ public sealed class SymbolRecognizer : IDisposable
         var result = new List<Prediction>(crops.Count);
         foreach (var p in MeanProbabilities(inputs, copies))
         {
-            var top = Enumerable.Range(0, p.Length).OrderByDescending(j => p[j]).Take(3)
+            var top = Enumerable.Range(0, p.Length).OrderByDescending(j => p[j]).Take(Ranked)
                 .Select(j => new Alternative(Weights.Classes[j], p[j])).ToList();
             result.Add(new Prediction(top[0].Label, top[0].Confidence, top));
         }
