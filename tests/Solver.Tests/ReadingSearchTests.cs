@@ -128,12 +128,28 @@ public class ReadingSearchTests
         var widened = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)), widened: true);
         // Only readings the first search left out: each takes the unlikely '-' or '7'.
         Assert.All(widened, r => Assert.Contains(r.Labels[3], new[] { "-", "7" }));
-        var solvable = widened.First(r =>
+        Assert.Equal(["9", "y", "=", "-", "2"], FirstSolvable(widened).Labels);
+    }
+
+    /// <summary>The reading the reader would take: the best one that parses and solves.</summary>
+    private static Interpretation FirstSolvable(IEnumerable<Interpretation> readings) => readings.First(r =>
+    {
+        try { EquationSolver.Solve(Parser.Parse(TokenBuilder.Build(r.Labels, new bool[r.Labels.Count]), "symbol")); return true; }
+        catch (Exception e) when (e is ParseException or AlgebraException) { return false; }
+    });
+
+    [Fact]
+    public void An_x_before_a_plus_is_not_read_as_a_times_sign()
+    {
+        // "2x+4=-2" with its x at 0.78 (times 0.22) and its last 2 read as z at 0.80 (2 at 0.20): 2x+4=-z has two
+        // unknowns, and 2×+4=-z, which no one writes, must not come before 2x+4=-2.
+        var symbols = Enumerable.Range(0, 7).Select(i => Bar(8 * i + 2, 10, 3, 8)).ToList();
+        var predictions = new List<Prediction>
         {
-            try { EquationSolver.Solve(Parser.Parse(TokenBuilder.Build(r.Labels, new bool[r.Labels.Count]), "symbol")); return true; }
-            catch (Exception e) when (e is ParseException or AlgebraException) { return false; }
-        });
-        Assert.Equal(["9", "y", "=", "-", "2"], solvable.Labels);
+            P("2", 0.99), P("x", 0.78, "times", 0.22), P("+", 0.99), P("4", 0.99), P("=", 0.99), P("-", 0.99), P("z", 0.80, "2", 0.20),
+        };
+        var best = FirstSolvable(ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01))));
+        Assert.Equal(["2", "x", "+", "4", "=", "-", "2"], best.Labels);
     }
 
     [Fact]
@@ -181,6 +197,7 @@ public class ReadingSearchTests
     [InlineData("7 z + 5 = 5 4", "z 7 + 5 = 5 4", ReadingSearch.HighExponentPenalty)]         // 7z read as z7, that is z^7
     [InlineData("7 x + 1 = - 4 1", "+ x + 1 = - 4 1", ReadingSearch.LeadingPlusPenalty)]      // a 7 read as '+'
     [InlineData("3 x = 1 2", "3 x = + 1 2", ReadingSearch.LeadingPlusPenalty)]                // a right side opened by '+'
+    [InlineData("3 z + 4 = 1", "3 z - + 4 = 1", ReadingSearch.LeadingPlusPenalty)]            // a '+' right after another operator
     [InlineData("7 x + 1 1 = 2 5", "7 x 1 1 1 = 2 5", ReadingSearch.NumberAfterLetterPenalty)] // a '+' read as 1: 7x111
     [InlineData("x ^2 + 5 = 9", "x 2 + 5 = 9", 0.0)]                                           // a 2 written low after x is its exponent, not a number
     public void Readings_people_do_not_write_cost_more(string likely, string unlikely, double penalty)

@@ -20,6 +20,7 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="HighMinusPenalty"/> for a minus drawn at the top of a taller neighbour (a 5's flag drawn apart),
 ///   - <see cref="UnitExponentPenalty"/> for an exponent 1 (x¹, a raised 2 misread),
 ///   - <see cref="HighExponentPenalty"/> for an exponent 0 or 5 to 9 (x⁷: a raised 2 misread, or a digit read as one),
+///   - <see cref="LeadingPlusPenalty"/> for a '+' that opens a side or follows another operator (+x+1, 2×+4),
 /// and the reader tries readings best first until one parses and solves (when none does, a widened search weighs the
 /// labels the first one leaves out: <see cref="Interpretations"/>). The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
@@ -72,7 +73,10 @@ public static class ReadingSearch
     /// 1, 2 and 3 all 91.5% / 89.0%.
     /// </summary>
     public const double HighExponentPenalty = 2.0;
-    /// <summary>Cost of each '+' that opens a side (people write 7x+1, not +x+1; a 7 read as '+' is the usual cause).</summary>
+    /// <summary>
+    /// Cost of each '+' that opens a side or follows another operator (people write 7x+1, not +x+1, and 2x+4, not
+    /// 2×+4; a 7 read as '+', or an x read as '×' before a '+', is the usual cause).
+    /// </summary>
     public const double LeadingPlusPenalty = 2.0;
     /// <summary>Cost of each number written on the baseline right after a letter (x111: people write 111x; a '+' read as 1 is the usual cause).</summary>
     public const double NumberAfterLetterPenalty = 2.0;
@@ -152,7 +156,8 @@ public static class ReadingSearch
             if (!exponent[i] && !exponent[i - 1] && Digit(labels[i]) && Letter(labels[i - 1])) cost += NumberAfterLetterPenalty;
         }
         for (int i = 0; i < labels.Count; i++)
-            if (labels[i] == "+" && !superscript[i] && (i == 0 || labels[i - 1] == "=")) cost += LeadingPlusPenalty;
+            if (labels[i] == "+" && !superscript[i] && (i == 0 || labels[i - 1] is "=" or "+" or "-" or "times" or "div" or "forward_slash"))
+                cost += LeadingPlusPenalty;
         return cost;
     }
 
