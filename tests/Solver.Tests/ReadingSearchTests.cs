@@ -129,6 +129,24 @@ public class ReadingSearchTests
         // Only readings the first search left out: each takes the unlikely '-' or '7'.
         Assert.All(widened, r => Assert.Contains(r.Labels[3], new[] { "-", "7" }));
         Assert.Equal(["9", "y", "=", "-", "2"], FirstSolvable(widened).Labels);
+        // The reader's sequence: the first search, then the widened one.
+        var all = ReadingSearch.Readings(symbols, predictions, MaskWidth, Joined(P("x", 0.01))).ToList();
+        Assert.Equal(first.Concat(widened).Select(r => string.Join(" ", r.Labels)), all.Select(r => string.Join(" ", r.Labels)));
+    }
+
+    [Fact]
+    public void The_reader_recognizes_joined_crops_once_for_both_searches()
+    {
+        int calls = 0;
+        var all = ReadingSearch.Readings(Arcs, [P(")", 0.3, "1", 0.001), P("(", 0.3)], MaskWidth, crops =>
+        {
+            calls++;
+            return crops.Select(_ => P("times", 0.98)).ToList();
+        }).ToList();
+        Assert.Equal(1, calls);
+        Assert.Equal(["times"], all[0].Labels);
+        Assert.Contains(all, r => r.Labels.SequenceEqual([")", "("]));
+        Assert.Contains(all, r => r.Labels.SequenceEqual(["1", "("])); // from the widened search: '1' is under 0.005
     }
 
     /// <summary>The reading the reader would take: the best one that parses and solves.</summary>

@@ -62,27 +62,27 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
             return result;
         }
         var predictions = recognizer.Classify(seg.Symbols.Select(s => s.Crop).ToList());
-        var readings = ReadingSearch.Interpretations(seg.Symbols, predictions, seg.Mask.Width, recognizer.Classify);
+        Interpretation? mostLikely = null;
         Exception? firstError = null;
-        foreach (bool widened in new[] { false, true })
-            foreach (var reading in widened ? ReadingSearch.Interpretations(seg.Symbols, predictions, seg.Mask.Width, recognizer.Classify, widened: true) : readings)
+        foreach (var reading in ReadingSearch.Readings(seg.Symbols, predictions, seg.Mask.Width, recognizer.Classify))
+        {
+            mostLikely ??= reading;
+            try
             {
-                try
-                {
-                    var superscript = reading.Symbols.Select(s => s.Superscript).ToList();
-                    var statement = Parser.Parse(TokenBuilder.Build(reading.Labels, superscript), "symbol");
-                    var solution = EquationSolver.Solve(statement);
-                    Describe(result, reading, options, gray, seg);
-                    Fill(result, statement, solution);
-                    return result;
-                }
-                catch (Exception e) when (e is ParseException or AlgebraException or DivideByZeroException)
-                {
-                    firstError ??= e;
-                }
+                var superscript = reading.Symbols.Select(s => s.Superscript).ToList();
+                var statement = Parser.Parse(TokenBuilder.Build(reading.Labels, superscript), "symbol");
+                var solution = EquationSolver.Solve(statement);
+                Describe(result, reading, options, gray, seg);
+                Fill(result, statement, solution);
+                return result;
             }
+            catch (Exception e) when (e is ParseException or AlgebraException or DivideByZeroException)
+            {
+                firstError ??= e;
+            }
+        }
         // Nothing reads: report the most likely reading and why it fails.
-        Describe(result, readings[0], options, gray, seg);
+        Describe(result, mostLikely!, options, gray, seg);
         result.Equation = string.Concat(result.Symbols.Select(s => (s.Superscript ? "^" : "") + s.Text));
         result.Error = firstError switch
         {

@@ -22,7 +22,7 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="HighExponentPenalty"/> for an exponent 0 or 5 to 9 (x⁷: a raised 2 misread, or a digit read as one),
 ///   - <see cref="LeadingPlusPenalty"/> for a '+' that opens a side or follows another operator (+x+1, 2×+4),
 /// and the reader tries readings best first until one parses and solves (when none does, a widened search weighs the
-/// labels the first one leaves out: <see cref="Interpretations"/>). The priors encode what people photograph: an
+/// labels the first one leaves out: <see cref="Readings"/>). The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
 /// (docs/results.md).
 /// </summary>
@@ -86,6 +86,19 @@ public static class ReadingSearch
     /// <summary>Symbols people write with strokes that need not touch, side by side (and a 5 whose flag is drawn apart): only these may be joined.</summary>
     private static readonly HashSet<string> JoinableLabels = ["x", "times", "+", "=", "div", "k", "pi", "X_cap", "H_cap", "K_cap", "5"];
 
+    /// <summary>
+    /// Every reading the reader may try, best first: those of the first search, then, if the caller reads on (none of
+    /// them parsed and solved), those of the widened search. The joined crops are recognized once for both.
+    /// </summary>
+    /// <param name="classifyJoined">Recognizes the crops of joined pairs (one batch).</param>
+    public static IEnumerable<Interpretation> Readings(IReadOnlyList<SegmentedSymbol> symbols, IReadOnlyList<Prediction> predictions, int maskWidth,
+        Func<IReadOnlyList<byte[]>, List<Prediction>> classifyJoined)
+    {
+        var segmentations = Segmentations(symbols, predictions, maskWidth, classifyJoined);
+        foreach (var reading in Rank(segmentations, widened: false)) yield return reading;
+        foreach (var reading in Rank(segmentations, widened: true)) yield return reading;
+    }
+
     /// <param name="classifyJoined">Recognizes the crops of joined pairs (one batch).</param>
     /// <param name="widened">
     /// The second search, for when no reading of the first parses and solves: only readings that take at least one
@@ -93,7 +106,12 @@ public static class ReadingSearch
     /// <see cref="MinAlternative"/>, down to <see cref="MinWideAlternative"/>).
     /// </param>
     public static List<Interpretation> Interpretations(IReadOnlyList<SegmentedSymbol> symbols, IReadOnlyList<Prediction> predictions, int maskWidth,
-        Func<IReadOnlyList<byte[]>, List<Prediction>> classifyJoined, bool widened = false)
+        Func<IReadOnlyList<byte[]>, List<Prediction>> classifyJoined, bool widened = false) =>
+        Rank(Segmentations(symbols, predictions, maskWidth, classifyJoined), widened);
+
+    /// <summary>Each way of joining neighbours: its symbols, their predictions and the cost of its joins.</summary>
+    private static List<(List<SegmentedSymbol> Symbols, List<Prediction> Predictions, double JoinCost)> Segmentations(
+        IReadOnlyList<SegmentedSymbol> symbols, IReadOnlyList<Prediction> predictions, int maskWidth, Func<IReadOnlyList<byte[]>, List<Prediction>> classifyJoined)
     {
         var pairs = Enumerable.Range(0, symbols.Count - 1).Where(i => Segmenter.MightBeOneSymbol(symbols[i], symbols[i + 1])).ToList();
         var joined = pairs.Select(i => Segmenter.Merge(symbols[i], symbols[i + 1], maskWidth)).ToList();
@@ -104,7 +122,7 @@ public static class ReadingSearch
             .OrderByDescending(k => LogP(joinedPredictions[k].Confidence) - LogP(predictions[pairs[k]].Confidence) - LogP(predictions[pairs[k] + 1].Confidence))
             .Take(MaxJoinCandidates).ToList();
 
-        var readings = new List<Interpretation>();
+        var result = new List<(List<SegmentedSymbol>, List<Prediction>, double)>();
         foreach (var chosen in Subsets(options, k => pairs[k]))
         {
             var syms = symbols.ToList();
@@ -117,11 +135,19 @@ public static class ReadingSearch
                 syms.RemoveAt(i + 1);
                 preds.RemoveAt(i + 1);
             }
-            double joinCost = chosen.Sum(k => JoinCostFor(symbols[pairs[k]].Box, symbols[pairs[k] + 1].Box));
+            result.Add((syms, preds, chosen.Sum(k => JoinCostFor(symbols[pairs[k]].Box, symbols[pairs[k] + 1].Box))));
+        }
+        return result;
+    }
+
+    /// <summary>The readings of every segmentation, scored, best first (at most <see cref="MaxReadings"/>).</summary>
+    private static List<Interpretation> Rank(List<(List<SegmentedSymbol> Symbols, List<Prediction> Predictions, double JoinCost)> segmentations, bool widened)
+    {
+        var readings = new List<Interpretation>();
+        foreach (var (syms, preds, joinCost) in segmentations)
             foreach (var (labels, changed, logP) in LabelChoices(preds, widened))
                 readings.Add(new Interpretation(syms, preds, labels, changed,
                     logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList()) - HighMinusCost(labels, syms)));
-        }
         return readings.OrderByDescending(r => r.Score).Take(MaxReadings).ToList();
     }
 
