@@ -73,8 +73,10 @@ public class ReadingSearchTests
         Assert.True(Segmenter.MightBeOneSymbol(symbols[1], symbols[2]));
         Assert.False(Segmenter.MightBeOneSymbol(symbols[0], symbols[1]));
         Prediction[] Read(double bar) => [P("x", 0.99), P("-", bar), P("-", bar), P("1", 0.99)];
-        var best = ReadingSearch.Interpretations(symbols, Read(0.99), MaskWidth, Joined(P("=", 0.2)))[0];
-        Assert.Equal(["x", "-", "-", "1"], best.Labels); // the recognizer doubts the joined bars
+        var best = ReadingSearch.Interpretations(symbols, Read(0.99), MaskWidth, Joined(P("=", 0.0001)))[0];
+        Assert.Equal(["x", "-", "-", "1"], best.Labels); // the recognizer rules the joined bars out
+        best = ReadingSearch.Interpretations(symbols, Read(0.99), MaskWidth, Joined(P("=", 0.2)))[0];
+        Assert.Equal(["x", "=", "1"], best.Labels); // it doubts them, but nobody writes x--1
         best = ReadingSearch.Interpretations(symbols, Read(0.9), MaskWidth, Joined(P("=", 0.99)))[0];
         Assert.Equal(["x", "=", "1"], best.Labels); // an equation in x: worth the join
     }
@@ -171,6 +173,24 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void An_equals_sign_read_as_a_thick_minus_before_a_minus_is_read_as_equals()
+    {
+        // Composed seed 4, photographed: "8x+2=-14" whose '=' bars ran together, read '-' at 0.998 and '=' at 0.0012
+        // (under the first search's 0.005), so the best reading was the expression 8x+2--14.
+        var symbols = Enumerable.Range(0, 8).Select(i => Bar(7 * i + 2, 10, 3, 8)).ToList();
+        var predictions = new List<Prediction>
+        {
+            P("8", 0.99), P("x", 0.97), P("+", 0.99), P("2", 0.99), P("-", 0.998, "=", 0.0012), P("-", 0.997, "=", 0.002), P("1", 0.99), P("4", 0.99),
+        };
+        var first = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)));
+        Assert.Equal(["8", "x", "+", "2", "=", "-", "1", "4"], FirstSolvable(first).Labels);
+        // A lone minus in an expression stays a minus: x-6-0 is not x-6=0 on this little doubt.
+        symbols = Enumerable.Range(0, 5).Select(i => Bar(10 * i + 2, 10, 3, 8)).ToList();
+        predictions = [P("x", 0.99), P("-", 0.998, "=", 0.0016), P("6", 0.99), P("-", 0.998, "=", 0.0016), P("2", 0.99)];
+        Assert.Equal(["x", "-", "6", "-", "2"], FirstSolvable(ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)))).Labels);
+    }
+
+    [Fact]
     public void A_times_sign_yields_to_x_in_an_equation_in_x()
     {
         // 2 ? - 5 = x: "2×-5=x" reads, but people solving for x do not write '×'.
@@ -217,6 +237,8 @@ public class ReadingSearchTests
     [InlineData("3 x = 1 2", "3 x = + 1 2", ReadingSearch.LeadingPlusPenalty)]                // a right side opened by '+'
     [InlineData("3 z + 4 = 1", "3 z - + 4 = 1", ReadingSearch.LeadingPlusPenalty)]            // a '+' right after another operator
     [InlineData("7 x + 1 1 = 2 5", "7 x 1 1 1 = 2 5", ReadingSearch.NumberAfterLetterPenalty)] // a '+' read as 1: 7x111
+    [InlineData("x = 3 - 5", "x = 3 - - 5", ReadingSearch.MinusAfterOperatorPenalty)]          // a '-' right after '-'
+    [InlineData("x = - 5", "x + - 5", ReadingSearch.MinusAfterOperatorPenalty + ReadingSearch.NoEqualsPenalty)] // an '=' read as '+', before a minus
     [InlineData("x ^2 + 5 = 9", "x 2 + 5 = 9", 0.0)]                                           // a 2 written low after x is its exponent, not a number
     public void Readings_people_do_not_write_cost_more(string likely, string unlikely, double penalty)
     {

@@ -126,6 +126,18 @@ public class SegmentationTests
     }
 
     [Fact]
+    public void The_bars_of_an_equals_sign_are_one_symbol_when_one_is_slanted_into_the_others_rows()
+    {
+        static Component Part(Box b) => new(b, [b.Y * 1000 + b.X]);
+        // Composed seed 4, photographed: the lower bar slants up into the rows of the upper one (3 px shared).
+        var merged = Segmenter.MergeStacked([Part(new Box(335, 67, 43, 6)), Part(new Box(342, 70, 41, 12))]);
+        Assert.Equal(new Box(335, 67, 48, 15), Assert.Single(merged).Box);
+        // Two minus signs side by side on one line stay two, and so do bars at the same height that overlap.
+        Assert.Equal(2, Segmenter.MergeStacked([Part(new Box(100, 60, 40, 6)), Part(new Box(150, 61, 40, 6))]).Count);
+        Assert.Equal(2, Segmenter.MergeStacked([Part(new Box(100, 60, 40, 8)), Part(new Box(125, 62, 40, 8))]).Count);
+    }
+
+    [Fact]
     public void A_blank_image_has_no_symbols()
     {
         var blank = new GrayImage(200, 100, Enumerable.Repeat((byte)250, 20000).ToArray());

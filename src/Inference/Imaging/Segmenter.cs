@@ -72,9 +72,13 @@ public static class Segmenter
         int narrower = Math.Min(a.Width, b.Width);
         bool centreInside = (b.CenterX >= a.X && b.CenterX <= a.Right) || (a.CenterX >= b.X && a.CenterX <= b.Right);
         int verticalOverlap = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
-        // Two flat bars above one another are '=' even when drawn offset or slanted.
+        // Two flat bars above one another are '=' even when drawn offset or slanted. A slanted bar's box reaches into
+        // the other's rows (composed seed 4, photographed: "8y+11=51" read as "8y+11--51"), so the boxes may share up
+        // to half the thinner bar's height as long as their middles are that far apart.
         bool bars = a.Height < 0.35 * a.Width && b.Height < 0.35 * b.Width;
-        if (bars && overlap >= 0.3 * narrower && verticalOverlap == 0 && Math.Abs(a.CenterY - b.CenterY) < Math.Max(a.Width, b.Width)) return true;
+        int thinner = Math.Min(a.Height, b.Height);
+        bool above = verticalOverlap <= 0.5 * thinner && Math.Abs(a.CenterY - b.CenterY) >= 0.5 * thinner;
+        if (bars && overlap >= 0.3 * narrower && above && Math.Abs(a.CenterY - b.CenterY) < Math.Max(a.Width, b.Width)) return true;
         // Slanted neighbours overlap horizontally too, but side by side: they share most of their height.
         return overlap >= 0.5 * narrower && centreInside && verticalOverlap <= 0.3 * Math.Min(a.Height, b.Height);
     }

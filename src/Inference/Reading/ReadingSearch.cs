@@ -21,6 +21,7 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="UnitExponentPenalty"/> for an exponent 1 (x¹, a raised 2 misread),
 ///   - <see cref="HighExponentPenalty"/> for an exponent 0 or 5 to 9 (x⁷: a raised 2 misread, or a digit read as one),
 ///   - <see cref="LeadingPlusPenalty"/> for a '+' that opens a side or follows another operator (+x+1, 2×+4),
+///   - <see cref="MinusAfterOperatorPenalty"/> for a '-' right after '+' or '-' (8x+2--14: an '=' whose bars ran together),
 /// and the reader tries readings best first until one parses and solves (when none does, a widened search weighs the
 /// labels the first one leaves out: <see cref="Readings"/>). The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
@@ -78,6 +79,13 @@ public static class ReadingSearch
     /// 2×+4; a 7 read as '+', or an x read as '×' before a '+', is the usual cause).
     /// </summary>
     public const double LeadingPlusPenalty = 2.0;
+    /// <summary>
+    /// Cost of each '-' right after '+' or '-' (8x+2--14): people write 8x+2=-14 (and 2×-5 stays cheap). In photographs the two
+    /// bars of an '=' run together into one thick bar that the recognizer reads as '-' (with '=' at 0.1-0.2%, no more
+    /// than it gives a real minus), and the reading then has no '=' but a "--". The cost must outweigh that doubt
+    /// (ln 0.998/0.0012 = 6.7, less <see cref="NoEqualsPenalty"/>) to let the '=' back in.
+    /// </summary>
+    public const double MinusAfterOperatorPenalty = 6.0;
     /// <summary>Cost of each number written on the baseline right after a letter (x111: people write 111x; a '+' read as 1 is the usual cause).</summary>
     public const double NumberAfterLetterPenalty = 2.0;
     private const int MaxJoinCandidates = 8;
@@ -182,8 +190,13 @@ public static class ReadingSearch
             if (!exponent[i] && !exponent[i - 1] && Digit(labels[i]) && Letter(labels[i - 1])) cost += NumberAfterLetterPenalty;
         }
         for (int i = 0; i < labels.Count; i++)
-            if (labels[i] == "+" && !superscript[i] && (i == 0 || labels[i - 1] is "=" or "+" or "-" or "times" or "div" or "forward_slash"))
+        {
+            if (superscript[i]) continue;
+            if (labels[i] == "+" && (i == 0 || labels[i - 1] is "=" or "+" or "-" or "times" or "div" or "forward_slash"))
                 cost += LeadingPlusPenalty;
+            if (labels[i] == "-" && i > 0 && labels[i - 1] is "+" or "-")
+                cost += MinusAfterOperatorPenalty;
+        }
         return cost;
     }
 
@@ -241,7 +254,9 @@ public static class ReadingSearch
         for (int i = 0; i < predictions.Count; i++)
             foreach (var (alt, rank) in predictions[i].Alternatives.Select((a, r) => (a, r)).Skip(1))
             {
-                bool wide = rank >= Alternatives || alt.Confidence <= MinAlternative;
+                // A '-' may always be an '=' whose bars ran together: see MinusAfterOperatorPenalty.
+                bool equalsForMinus = predictions[i].Label == "-" && alt.Label == "=";
+                bool wide = !equalsForMinus && (rank >= Alternatives || alt.Confidence <= MinAlternative);
                 if ((wide && !widened) || alt.Confidence <= MinWideAlternative) continue;
                 swaps.Add((i, alt.Label, LogP(predictions[i].Confidence) - LogP(alt.Confidence), wide));
             }
