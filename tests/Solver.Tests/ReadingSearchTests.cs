@@ -60,9 +60,24 @@ public class ReadingSearchTests
     [Fact]
     public void Only_symbols_drawn_in_separate_strokes_are_joined()
     {
-        // Even a confident "4" from two parts is not a join: a 1 and a 4 side by side are "14".
-        var best = ReadingSearch.Interpretations(Arcs, [P("1", 0.4), P("4", 0.4)], MaskWidth, Joined(P("4", 0.999)))[0];
-        Assert.Equal(["1", "4"], best.Labels);
+        // Even a confident "8" from two parts is not a join: a 1 and an 8 side by side are "18".
+        var best = ReadingSearch.Interpretations(Arcs, [P("1", 0.4), P("8", 0.4)], MaskWidth, Joined(P("8", 0.999)))[0];
+        Assert.Equal(["1", "8"], best.Labels);
+    }
+
+    [Fact]
+    public void A_4_drawn_as_two_upright_strokes_is_joined_but_not_a_stem_and_a_bar()
+    {
+        // Composed seed 4, photographed: a 4's open L and its stem, read apart as '(' (the 4 third at 0.23) and '1'.
+        SegmentedSymbol[] strokes = [Bar(10, 10, 5, 10), Bar(15, 12, 3, 12)];
+        var best = ReadingSearch.Interpretations(strokes, [P("(", 0.25, "4", 0.23), P("1", 0.94)], MaskWidth, Joined(P("4", 0.95)))[0];
+        Assert.Equal(["4"], best.Labels);
+        // A 1 with a flat 2 beside it at mid-height (the "12" of "-12", its 2 read as '-') may look like a 4 joined,
+        // but a 4 is never a stem and a bar.
+        SegmentedSymbol[] stemAndBar = [Bar(10, 5, 3, 20), Bar(14, 13, 12, 3)];
+        Assert.True(Segmenter.MightBeOneSymbol(stemAndBar[0], stemAndBar[1]));
+        best = ReadingSearch.Interpretations(stemAndBar, [P("1", 0.5), P("-", 0.5, "2", 0.002)], MaskWidth, Joined(P("4", 0.95)))[0];
+        Assert.Equal(["1", "-"], best.Labels);
     }
 
     [Fact]

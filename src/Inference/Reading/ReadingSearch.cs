@@ -91,8 +91,12 @@ public static class ReadingSearch
     private const int MaxJoinCandidates = 8;
     private const int MaxReadings = 400;
 
-    /// <summary>Symbols people write with strokes that need not touch, side by side (and a 5 whose flag is drawn apart): only these may be joined.</summary>
-    private static readonly HashSet<string> JoinableLabels = ["x", "times", "+", "=", "div", "k", "pi", "X_cap", "H_cap", "K_cap", "5"];
+    /// <summary>
+    /// Symbols people write with strokes that need not touch, side by side (and a 5 whose flag is drawn apart): only these
+    /// may be joined. A 4 only from two upright parts (its open L and its stem, read apart as "41" or "11"), never from a
+    /// stem and a flat bar: that is the "12" of "-12" whose 2 is read as a crossbar.
+    /// </summary>
+    private static readonly HashSet<string> JoinableLabels = ["x", "times", "+", "=", "div", "k", "pi", "X_cap", "H_cap", "K_cap", "5", "4"];
 
     /// <summary>
     /// Every reading the reader may try, best first: those of the first search, then, if the caller reads on (none of
@@ -126,7 +130,8 @@ public static class ReadingSearch
         var joinedPredictions = joined.Count > 0 ? classifyJoined(joined.Select(m => m.Crop).ToList()) : [];
         // Keep the joins the recognizer finds plausible, most promising first.
         var options = Enumerable.Range(0, pairs.Count)
-            .Where(k => JoinableLabels.Contains(joinedPredictions[k].Label))
+            .Where(k => JoinableLabels.Contains(joinedPredictions[k].Label)
+                && (joinedPredictions[k].Label != "4" || Segmenter.Upright(symbols[pairs[k]].Box) && Segmenter.Upright(symbols[pairs[k] + 1].Box)))
             .OrderByDescending(k => LogP(joinedPredictions[k].Confidence) - LogP(predictions[pairs[k]].Confidence) - LogP(predictions[pairs[k] + 1].Confidence))
             .Take(MaxJoinCandidates).ToList();
 
