@@ -66,6 +66,22 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void A_7_whose_top_stroke_was_taken_for_an_exponent_is_joined_back_onto_the_line()
+    {
+        // Composed seed 6, photographed: "17" read as "1^11", the 7's short top stroke marked raised.
+        var top = Bar(10, 2, 2, 10) with { Superscript = true };
+        var stem = Bar(12, 3, 3, 20);
+        Assert.True(Segmenter.MightBeOneSymbol(top, stem));
+        Assert.False(Segmenter.MightBeOneSymbol(stem, top with { Box = new Box(16, 2, 2, 10) })); // an exponent after its base
+        var best = ReadingSearch.Interpretations([top, stem], [P("1", 0.65), P("1", 0.79)], MaskWidth, Joined(P("7", 0.9)))[0];
+        Assert.Equal(["7"], best.Labels);
+        Assert.False(best.Symbols[0].Superscript);
+        // Across the line only a 7 or a y comes of it: an exponent is not swallowed into an x.
+        best = ReadingSearch.Interpretations([top, stem], [P("1", 0.65), P("1", 0.79)], MaskWidth, Joined(P("x", 0.99)))[0];
+        Assert.Equal(["1", "1"], best.Labels);
+    }
+
+    [Fact]
     public void A_4_drawn_as_two_upright_strokes_is_joined_but_not_a_stem_and_a_bar()
     {
         // Composed seed 4, photographed: a 4's open L and its stem, read apart as '(' (the 4 third at 0.23) and '1'.

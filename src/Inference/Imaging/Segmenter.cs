@@ -100,7 +100,8 @@ public static class Segmenter
     /// </summary>
     public static bool MightBeOneSymbol(SegmentedSymbol a, SegmentedSymbol b)
     {
-        if (a.Superscript != b.Superscript || a.Part is null || b.Part is null) return false;
+        if (a.Part is null || b.Part is null) return false;
+        if (a.Superscript != b.Superscript) return a.Superscript && IsDetachedTopStroke(a.Box, b.Box);
         var p = a.Box; var q = b.Box;
         if (IsHighBar(p, q) || IsHighBar(q, p)) return true;
         if (IsCrossbar(p, q) || IsCrossbar(q, p)) return true;
@@ -148,11 +149,20 @@ public static class Segmenter
     /// <summary>A stroke clearly taller than wide, as both parts of a 4 drawn in two strokes are (1.9 to 4.6 on seed 4).</summary>
     public static bool Upright(Box b) => b.Height >= 1.2 * b.Width;
 
+    /// <summary>
+    /// A short stroke taken for a raised symbol, right before a taller one on the line that it touches and whose top it
+    /// reaches: the top stroke of a 7 or the left arm of a y drawn apart, which read as "1^1" (composed seed 6).
+    /// </summary>
+    public static bool IsDetachedTopStroke(Box part, Box body) =>
+        part.Height < 0.7 * body.Height && part.X <= body.X && body.X - part.Right < 0.1 * body.Height
+        && body.Y <= part.Bottom && part.Y < body.Y + 0.1 * body.Height;
+
+    /// <summary>The two as one symbol; on the line unless both were raised.</summary>
     public static SegmentedSymbol Merge(SegmentedSymbol a, SegmentedSymbol b, int maskWidth)
     {
         var part = new Component(a.Part!.Box, [.. a.Part.Pixels]);
         part.Absorb(b.Part!);
-        return new SegmentedSymbol(part.Box, CropNormalizer.Normalize(part, maskWidth), a.Superscript) { Part = part };
+        return new SegmentedSymbol(part.Box, CropNormalizer.Normalize(part, maskWidth), a.Superscript && b.Superscript) { Part = part };
     }
 
     /// <summary>

@@ -130,8 +130,10 @@ public static class ReadingSearch
         var joinedPredictions = joined.Count > 0 ? classifyJoined(joined.Select(m => m.Crop).ToList()) : [];
         // Keep the joins the recognizer finds plausible, most promising first.
         var options = Enumerable.Range(0, pairs.Count)
-            .Where(k => JoinableLabels.Contains(joinedPredictions[k].Label)
-                && (joinedPredictions[k].Label != "4" || Segmenter.Upright(symbols[pairs[k]].Box) && Segmenter.Upright(symbols[pairs[k] + 1].Box)))
+            .Where(k => symbols[pairs[k]].Superscript == symbols[pairs[k] + 1].Superscript
+                ? JoinableLabels.Contains(joinedPredictions[k].Label)
+                    && (joinedPredictions[k].Label != "4" || Segmenter.Upright(symbols[pairs[k]].Box) && Segmenter.Upright(symbols[pairs[k] + 1].Box))
+                : joinedPredictions[k].Label is "7" or "y")
             .OrderByDescending(k => LogP(joinedPredictions[k].Confidence) - LogP(predictions[pairs[k]].Confidence) - LogP(predictions[pairs[k] + 1].Confidence))
             .Take(MaxJoinCandidates).ToList();
 
