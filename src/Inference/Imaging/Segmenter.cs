@@ -96,7 +96,8 @@ public static class Segmenter
     /// Neighbours that might be two strokes of one symbol, for the reader to weigh with the recognizer: an x written as
     /// ")(", a + whose bars do not touch (close, of similar height, on the same level, neither flat; or a crossbar beside
     /// its stem, <see cref="IsCrossbar"/>), the bars of an '=' drawn offset (both flat, one above the other within about
-    /// a bar's length), or a 5's flag drawn apart (<see cref="IsHighBar"/>).
+    /// a bar's length), a 5's flag drawn apart (<see cref="IsHighBar"/>), or the top stroke of a 7 or a y taken for an
+    /// exponent (<see cref="IsDetachedTopStroke"/>).
     /// </summary>
     public static bool MightBeOneSymbol(SegmentedSymbol a, SegmentedSymbol b)
     {
