@@ -75,10 +75,10 @@ public static class Segmenter
         // Two flat bars above one another are '=' even when drawn offset or slanted. A slanted bar's box reaches into
         // the other's rows (composed seed 4, photographed: "8y+11=51" read as "8y+11--51"), so the boxes may share up
         // to half the thinner bar's height as long as their middles are that far apart.
-        bool bars = a.Height < 0.35 * a.Width && b.Height < 0.35 * b.Width;
         int thinner = Math.Min(a.Height, b.Height);
-        bool above = verticalOverlap <= 0.5 * thinner && Math.Abs(a.CenterY - b.CenterY) >= 0.5 * thinner;
-        if (bars && overlap >= 0.3 * narrower && above && Math.Abs(a.CenterY - b.CenterY) < Math.Max(a.Width, b.Width)) return true;
+        double rise = Math.Abs(a.CenterY - b.CenterY);
+        bool above = verticalOverlap <= 0.5 * thinner && rise >= 0.5 * thinner;
+        if (Flat(a) && Flat(b) && overlap >= 0.3 * narrower && above && rise < Math.Max(a.Width, b.Width)) return true;
         // Slanted neighbours overlap horizontally too, but side by side: they share most of their height.
         return overlap >= 0.5 * narrower && centreInside && verticalOverlap <= 0.3 * Math.Min(a.Height, b.Height);
     }
@@ -108,7 +108,7 @@ public static class Segmenter
         if (IsCrossbar(p, q) || IsCrossbar(q, p)) return true;
         int gap = q.X - p.Right;
         int h = Math.Max(p.Height, q.Height);
-        bool pFlat = p.Height < 0.35 * p.Width, qFlat = q.Height < 0.35 * q.Width;
+        bool pFlat = Flat(p), qFlat = Flat(q);
         int verticalGap = Math.Max(p.Y, q.Y) - Math.Min(p.Bottom, q.Bottom);
         if (pFlat && qFlat)
         {
@@ -140,12 +140,15 @@ public static class Segmenter
     /// </summary>
     public static bool IsCrossbar(Box bar, Box stem)
     {
-        if (bar.Height >= 0.35 * bar.Width || stem.Height < 1.5 * stem.Width || bar.Width > 1.5 * stem.Height) return false;
+        if (!Flat(bar) || stem.Height < 1.5 * stem.Width || bar.Width > 1.5 * stem.Height) return false;
         double middle = bar.Y + bar.Height / 2.0;
         bool level = middle > stem.Y + 0.25 * stem.Height && middle < stem.Y + 0.75 * stem.Height;
         int gap = Math.Max(bar.X, stem.X) - Math.Min(bar.Right, stem.Right);
         return level && gap < 0.1 * stem.Height;
     }
+
+    /// <summary>A bar: under 0.35 of its width tall ('-', the bars of '=', a crossbar).</summary>
+    public static bool Flat(Box b) => b.Height < 0.35 * b.Width;
 
     /// <summary>A stroke clearly taller than wide, as both parts of a 4 drawn in two strokes are (1.9 to 4.6 on seed 4).</summary>
     public static bool Upright(Box b) => b.Height >= 1.2 * b.Width;
@@ -181,11 +184,11 @@ public static class Segmenter
         for (int i = 0; i < boxes.Count; i++)
         {
             var s = boxes[i];
-            bool flat = s.Height < 0.35 * s.Width; // '-' and '=' are operators, never exponents here
+            bool flat = Flat(s); // '-' and '=' are operators, never exponents here
             if (baseIndex >= 0 && !flat)
             {
                 var b = boxes[baseIndex];
-                bool tallBase = b.Height >= 0.5 * typical && b.Height >= 0.35 * b.Width;
+                bool tallBase = b.Height >= 0.5 * typical && !Flat(b);
                 // Raised: its bottom in the upper part of the base and its top above the base's. Not larger than the base.
                 if (tallBase && s.Height <= 1.05 * b.Height && s.Bottom <= b.Y + 0.6 * b.Height && s.Y < b.Y + 0.1 * b.Height)
                 {

@@ -99,6 +99,18 @@ public static class ReadingSearch
     private static readonly HashSet<string> JoinableLabels = ["x", "times", "+", "=", "div", "k", "pi", "X_cap", "H_cap", "K_cap", "5", "4"];
 
     /// <summary>
+    /// Whether neighbours <paramref name="a"/> and <paramref name="b"/> may be read together as <paramref name="label"/>:
+    /// a <see cref="JoinableLabels"/> label on one level (a 4 only from two upright parts); across the line, where a
+    /// raised part is the top stroke of a 7 or a y drawn apart (<see cref="Segmenter.IsDetachedTopStroke"/>), only those two.
+    /// </summary>
+    private static bool MayJoinAs(string label, SegmentedSymbol a, SegmentedSymbol b)
+    {
+        if (a.Superscript != b.Superscript) return label is "7" or "y";
+        if (label == "4") return Segmenter.Upright(a.Box) && Segmenter.Upright(b.Box);
+        return JoinableLabels.Contains(label);
+    }
+
+    /// <summary>
     /// Every reading the reader may try, best first: those of the first search, then, if the caller reads on (none of
     /// them parsed and solved), those of the widened search. The joined crops are recognized once for both.
     /// </summary>
@@ -130,10 +142,7 @@ public static class ReadingSearch
         var joinedPredictions = joined.Count > 0 ? classifyJoined(joined.Select(m => m.Crop).ToList()) : [];
         // Keep the joins the recognizer finds plausible, most promising first.
         var options = Enumerable.Range(0, pairs.Count)
-            .Where(k => symbols[pairs[k]].Superscript == symbols[pairs[k] + 1].Superscript
-                ? JoinableLabels.Contains(joinedPredictions[k].Label)
-                    && (joinedPredictions[k].Label != "4" || Segmenter.Upright(symbols[pairs[k]].Box) && Segmenter.Upright(symbols[pairs[k] + 1].Box))
-                : joinedPredictions[k].Label is "7" or "y")
+            .Where(k => MayJoinAs(joinedPredictions[k].Label, symbols[pairs[k]], symbols[pairs[k] + 1]))
             .OrderByDescending(k => LogP(joinedPredictions[k].Confidence) - LogP(predictions[pairs[k]].Confidence) - LogP(predictions[pairs[k] + 1].Confidence))
             .Take(MaxJoinCandidates).ToList();
 
