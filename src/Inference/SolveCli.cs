@@ -80,10 +80,12 @@ public static class SolveCli
             "Example:\n  solve evaluate-composed --count 400 --seed 1   (the shipped recognizer and the test split of the config stored in it)");
         var damage = new Option<int>("--damage") { Description = $"photo damage: 0 none, 1 a phone photo of paper (tilt, ruled lines, uneven light, shadow, blur, noise), up to {Evaluation.PhotoDamage.MaxLevel}", DefaultValueFactory = _ => 0 };
         damage.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v < 0 || v > Evaluation.PhotoDamage.MaxLevel) r.AddError($"--damage must be 0..{Evaluation.PhotoDamage.MaxLevel}"); });
-        foreach (var o in new Option[] { evalConfig, evalCount, evalSeed, weights, accelerator, verbose, dump, damage }) evaluate.Options.Add(o);
+        var only = new Option<string?>("--only") { Description = "Read only these equation numbers (as --verbose lists them, e.g. 98,128): the same pictures as the full run, for looking at its failures" };
+        foreach (var o in new Option[] { evalConfig, evalCount, evalSeed, weights, accelerator, verbose, dump, damage, only }) evaluate.Options.Add(o);
         evaluate.SetAction(p => exit = Guard(stderr, () =>
         {
             var weightsPath = ResolveWeights(p.GetValue(weights));
+            var picked = Evaluation.ComposedEvaluation.ParsePicks(p.GetValue(only));
             var config = p.GetValue(evalConfig) is { } configPath ? TrainerConfig.Load(configPath) : ConfigOf(weightsPath);
             var paths = config.Data.Paths.Select(x => DataSource.Resolve(x, config.BaseDirectory)).ToList();
             var data = Dataset.Load(paths, config.Data.Classes, null, stdout.WriteLine);
@@ -91,7 +93,7 @@ public static class SolveCli
             using var device = ComputeDevice.Create(AcceleratorChoiceParser.Resolve(p.GetValue(accelerator)));
             stdout.WriteLine(device.Description);
             using var reader = EquationReader.Open(weightsPath, device);
-            var totals = Evaluation.ComposedEvaluation.Run(reader, data, split.Test, p.GetValue(evalCount), p.GetValue(evalSeed), p.GetValue(verbose) ? stdout : TextWriter.Null, p.GetValue(dump), p.GetValue(damage));
+            var totals = Evaluation.ComposedEvaluation.Run(reader, data, split.Test, p.GetValue(evalCount), p.GetValue(evalSeed), p.GetValue(verbose) ? stdout : TextWriter.Null, p.GetValue(dump), p.GetValue(damage), picked);
             stdout.WriteLine(Evaluation.ComposedEvaluation.Format(totals));
             return 0;
         }));

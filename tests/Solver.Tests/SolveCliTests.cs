@@ -80,6 +80,16 @@ public sealed class SolveCliTests : IDisposable
         AssertCleanError(Solve(img, "--weights", junk), "too short");
         AssertCleanError(Solve(img, "--weights", RandomWeights(), "--binarize", "magic"), "unknown --binarize");
         AssertCleanError(Solve(img, "--bogus"), "--bogus");
+        AssertCleanError(Solve("evaluate-composed", "--weights", RandomWeights(), "--only", "98,x1"), "not 'x1'");
+    }
+
+    [Fact]
+    public void Picked_equation_numbers_parse_as_a_set()
+    {
+        Assert.Null(Solver.Inference.Evaluation.ComposedEvaluation.ParsePicks(null));
+        Assert.Null(Solver.Inference.Evaluation.ComposedEvaluation.ParsePicks(" "));
+        Assert.Equal(new HashSet<int> { 98, 128, 7 }, Solver.Inference.Evaluation.ComposedEvaluation.ParsePicks("98, 128,7,98"));
+        Assert.Throws<ArgumentException>(() => Solver.Inference.Evaluation.ComposedEvaluation.ParsePicks("-3"));
     }
 
     [Fact]

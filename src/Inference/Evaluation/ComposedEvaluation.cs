@@ -11,7 +11,8 @@ public sealed record EvaluationTotals(string Kind, int Equations, int Solved, in
 /// <summary>Runs the whole pipeline on composed equations and counts symbol accuracy and exact solve rate.</summary>
 public static class ComposedEvaluation
 {
-    public static List<EvaluationTotals> Run(EquationReader reader, Dataset data, int[] testIndices, int count, int seed, TextWriter log, string? dumpDirectory = null, int damage = 0)
+    public static List<EvaluationTotals> Run(EquationReader reader, Dataset data, int[] testIndices, int count, int seed, TextWriter log, string? dumpDirectory = null, int damage = 0,
+        IReadOnlySet<int>? only = null)
     {
         var byClass = testIndices.GroupBy(i => data.Classes[data.Labels[i]]).ToDictionary(g => g.Key, g => g.ToList());
         var rng = new Random(seed);
@@ -23,6 +24,8 @@ public static class ComposedEvaluation
             var canvas = EquationComposer.Render(eq, data, byClass, rng, out int w, out int h);
             // Damage from its own stream: every damage level sees the same equations.
             canvas = PhotoDamage.Apply(canvas, damage, new Random(unchecked(seed * 7919 + k)));
+            // Every equation is composed and damaged, read or not, so that the random streams match the full run.
+            if (only is not null && !only.Contains(k)) continue;
             using var img = new Image<L8>(w, h);
             for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img[x, y] = new L8(canvas[y, x]);
             using var ms = new MemoryStream();
@@ -48,6 +51,17 @@ public static class ComposedEvaluation
                 log.WriteLine($"  #{k} miss{(r.Symbols.Count != eq.Labels.Count ? $" (segmented {r.Symbols.Count} of {eq.Labels.Count})" : "")}: {eq.Text} read as '{r.Equation ?? string.Concat(r.Symbols.Select(s => s.Text))}' {(r.Error ?? string.Join(",", r.Solutions))}");
         }
         return totals.Select(kv => new EvaluationTotals(kv.Key, kv.Value[0], kv.Value[1], kv.Value[2], kv.Value[3], kv.Value[4])).ToList();
+    }
+
+    /// <summary>"98, 128" as a set of equation numbers; null for none. Throws a clear error on anything else.</summary>
+    public static IReadOnlySet<int>? ParsePicks(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var set = new HashSet<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            if (int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int k)) set.Add(k);
+            else throw new ArgumentException($"--only takes equation numbers separated by commas, not '{part}'");
+        return set;
     }
 
     public static string Format(IEnumerable<EvaluationTotals> totals) => string.Join("\n", totals.Select(t =>
