@@ -28,16 +28,27 @@ public static class Segmenter
         return new Segmentation(symbols, mask);
     }
 
-    /// <summary>Specks are far smaller than the typical stroke group: under 1% of the median area of the substantial parts.</summary>
+    /// <summary>
+    /// Specks are far smaller than the typical stroke group: under 1% of the median area of the substantial parts. A
+    /// small mark (under <see cref="StrayMarkShare"/> of that median) wholly above or below every substantial part is
+    /// no symbol either: what a ruled line leaves where it crossed nothing (composed seed 8, photographed: a 4 x 1 px
+    /// remnant under "-32" read as a trailing '1').
+    /// </summary>
     private static List<Component> DropSpecks(List<Component> parts)
     {
         if (parts.Count == 0) return parts;
         int largest = parts.Max(p => p.Pixels.Count);
-        var substantial = parts.Where(p => p.Pixels.Count >= 0.05 * largest).Select(p => p.Pixels.Count).Order().ToList();
+        var substantialParts = parts.Where(p => p.Pixels.Count >= 0.05 * largest).ToList();
+        var substantial = substantialParts.Select(p => p.Pixels.Count).Order().ToList();
         double median = substantial[substantial.Count / 2];
         double min = Math.Max(4, 0.01 * median);
-        return parts.Where(p => p.Pixels.Count >= min).ToList();
+        int top = substantialParts.Min(p => p.Box.Y), bottom = substantialParts.Max(p => p.Box.Bottom);
+        bool Stray(Component p) => p.Pixels.Count < StrayMarkShare * median && (p.Box.Bottom <= top || p.Box.Y >= bottom);
+        return parts.Where(p => p.Pixels.Count >= min && !Stray(p)).ToList();
     }
+
+    /// <summary>The largest share of the median substantial part a mark outside the line's rows may have and still be dropped.</summary>
+    public const double StrayMarkShare = 0.05;
 
     /// <summary>
     /// Parts stacked one above the other (the bars of '=', the dots and bar of '÷', the dot of 'i') or nested one
