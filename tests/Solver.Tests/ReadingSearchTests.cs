@@ -88,6 +88,10 @@ public class ReadingSearchTests
         SegmentedSymbol[] strokes = [Bar(10, 10, 5, 10), Bar(15, 12, 3, 12)];
         var best = ReadingSearch.Interpretations(strokes, [P("(", 0.25, "4", 0.23), P("1", 0.94)], MaskWidth, Joined(P("4", 0.95)))[0];
         Assert.Equal(["4"], best.Labels);
+        // Composed seed 8, photographed (boxes moved 25 px left): the L starts well above the stem, the two sharing 0.65 of
+        // the stem's height. Two upright strokes side by side sharing half of it are not weighed as one.
+        Assert.True(Segmenter.MightBeOneSymbol(Bar(2, 23, 28, 54), Bar(39, 44, 14, 51)));
+        Assert.False(Segmenter.MightBeOneSymbol(Bar(2, 23, 28, 54), Bar(39, 51, 14, 51)));
         // A 1 with a flat 2 beside it at mid-height (the "12" of "-12", its 2 read as '-') may look like a 4 joined,
         // but a 4 is never a stem and a bar.
         SegmentedSymbol[] stemAndBar = [Bar(10, 5, 3, 20), Bar(14, 13, 12, 3)];

@@ -127,7 +127,10 @@ public static class Segmenter
             return gap < 0.3 * longer && verticalGap > 0 && verticalGap < 0.8 * longer;
         }
         double verticalOverlap = Math.Max(0, -verticalGap) / (double)Math.Min(p.Height, q.Height);
-        return !pFlat && !qFlat && gap < 0.2 * h && Math.Min(p.Height, q.Height) > 0.6 * h && verticalOverlap > 0.7;
+        // Two upright strokes may be offset further: a 4's open L starts higher than its stem (composed seed 8,
+        // photographed: "84" read as "811", the two parts sharing 0.65 of the shorter one's height).
+        double sharedHeight = Upright(p) && Upright(q) ? UprightSharedHeight : 0.7;
+        return !pFlat && !qFlat && gap < 0.2 * h && Math.Min(p.Height, q.Height) > 0.6 * h && verticalOverlap > sharedHeight;
     }
 
     /// <summary>
@@ -157,6 +160,9 @@ public static class Segmenter
         int gap = Math.Max(bar.X, stem.X) - Math.Min(bar.Right, stem.Right);
         return level && gap < 0.1 * stem.Height;
     }
+
+    /// <summary>The share of the shorter one's height two upright neighbours must share to be weighed as one symbol.</summary>
+    public const double UprightSharedHeight = 0.6;
 
     /// <summary>A bar: under 0.35 of its width tall ('-', the bars of '=', a crossbar).</summary>
     public static bool Flat(Box b) => b.Height < 0.35 * b.Width;
