@@ -7,7 +7,7 @@ using Solver.Kernels;
 // The performance benchmark (docs/performance.md): kernels against their predecessors and the scalar ceiling, training
 // throughput against PyTorch in the same run, end-to-end solve latency, memory. Everything interleaved, medians.
 //   dotnet run -c Release --project bench/Solver.Bench -- [--accelerator auto|cpu|cuda|opencl] [--rounds 7]
-//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|pool-folding|sparse-input|coarse-threads|profile|inference|server] [--out FILE]
+//       [--steps 20] [--python /usr/bin/python3 | --no-torch] [--only kernels|launch|training|conv-algorithms|pool-gradients|pool-folding|sparse-input|coarse-threads|cpu-shapes|profile|inference|server] [--out FILE]
 //       [--requests 500] [--clients 8] [--weights models/recognizer.safetensors[,more.safetensors]]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -73,6 +73,15 @@ if (sideBySides.TryGetValue(only, out var side))
         var r = side.Run(config);
         Line($"| {config.Name} | {config.BatchSize} | {r[0]:F0} | {string.Join(" | ", r.Skip(1).Select(v => $"{v:F0} ({v / r[0]:F2}x)"))} |");
     }
+}
+if (only is "cpu-shapes")
+{
+    // Configs are read relative to the repository root, as the other side-by-sides do.
+    Line();
+    Line("| CPU accelerator shape | GEMM 512 GFLOP/s | conv 8->12 5x5 forward | backward-input | backward-weights | Model 4 training images/s |");
+    Line("|---|---:|---:|---:|---:|---:|");
+    foreach (var r in CpuShapeBench.Run(rounds, steps))
+        Line($"| {r.Shape} | {r.GemmGflops:F2} | {r.ConvGflops:F2} | {r.ConvInputGflops:F2} | {r.ConvWeightsGflops:F2} | {r.Model4Images:F0} |");
 }
 if (only is "profile")
 {

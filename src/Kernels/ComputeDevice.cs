@@ -110,10 +110,13 @@ public sealed class ComputeDevice : IDisposable
     public long Launches => launches;
 
     /// <summary>
-    /// The production CPU shape: two threads per warp, one warp per multiprocessor, one multiprocessor per core,
-    /// in parallel mode. Coarse threads make group and warp size irrelevant to speed; few simulated threads keep overhead low.
+    /// The production CPU shape, in parallel mode: two threads per warp (ILGPU's least), one warp per multiprocessor,
+    /// one multiprocessor per two cores. ILGPU runs an OS thread per simulated hardware thread, so this is one OS thread
+    /// per core. A multiprocessor per core ran two per core: against it the GEMM measured 1.02-1.46x faster (median 1.11x)
+    /// in six interleaved runs, whole Model 4 steps 0.95-1.07x (<c>Solver.Bench --only cpu-shapes</c>, docs/performance.md). Coarse threads make group and warp
+    /// size otherwise irrelevant to speed; few simulated threads keep overhead low.
     /// </summary>
-    public static CPUDevice ProductionCpuDevice => new(2, 1, Math.Max(1, Environment.ProcessorCount));
+    public static CPUDevice ProductionCpuDevice => new(2, 1, Math.Max(1, (Environment.ProcessorCount + 1) / 2));
 
     /// <summary>Picks CUDA, then OpenCL, then the CPU for <see cref="AcceleratorChoice.Auto"/>; a named choice must exist.</summary>
     public static ComputeDevice Create(AcceleratorChoice choice)
