@@ -1,5 +1,6 @@
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using Solver.Inference.Reading;
 using Solver.Kernels;
 using Solver.Trainer;
 
@@ -8,14 +9,14 @@ namespace Solver.Bench;
 /// <summary>
 /// ILGPU's CPU accelerator in several simulated shapes (threads per warp, warps per multiprocessor, multiprocessors;
 /// parallel mode): it runs one OS thread per simulated hardware thread, so the shape decides how many OS threads share
-/// the cores. Each shape is its own accelerator running the same GEMM, convolution and Model 4 training step, all
-/// interleaved round by round.
+/// the cores. Each shape is its own accelerator running the same GEMM, convolution passes, Model 4 training step and
+/// `solve` of the benchmark's equation, all interleaved round by round.
 /// </summary>
 public static class CpuShapeBench
 {
-    public sealed record Row(string Shape, double GemmGflops, double ConvGflops, double ConvInputGflops, double ConvWeightsGflops, double Model4Images);
+    public sealed record Row(string Shape, double GemmGflops, double ConvGflops, double ConvInputGflops, double ConvWeightsGflops, double Model4Images, double SolveMs);
 
-    public static List<Row> Run(int rounds, int steps)
+    public static List<Row> Run(int rounds, int steps, string weights)
     {
         int p = Environment.ProcessorCount;
         var shapes = new (string Name, CPUDevice Device)[]
@@ -30,6 +31,7 @@ public static class CpuShapeBench
         var gemm = GemmGeometry.Create(512, 512, 512, false, false);
         var rng = new Random(1);
         float[] Random(int n) => Enumerable.Range(0, n).Select(_ => rng.NextSingle()).ToArray();
+        var png = InferenceBench.EquationPng();
         var disposables = new List<IDisposable>();
         var runs = new List<Action>();
         try
@@ -52,10 +54,14 @@ public static class CpuShapeBench
                 runs.Add(() => { d.Conv.BackwardInput(y.View, w.View, dx.View, conv, cws); d.Synchronize(); });
                 runs.Add(() => { d.Conv.BackwardWeights(x.View, y.View, dw.View, null, conv, cws); d.Synchronize(); });
                 runs.Add(() => { for (int i = 0; i < steps; i++) step.Run(); d.Synchronize(); });
+                var reader = Keep(EquationReader.Open(weights, d));
+                runs.Add(() => reader.Read(png, "bench.png"));
             }
             var med = Measure.Interleaved(rounds, runs.ToArray());
-            return shapes.Select((s, i) => new Row(s.Name, gemm.Flops / med[5 * i] / 1e9, conv.ForwardFlops / med[5 * i + 1] / 1e9,
-                conv.ForwardFlops / med[5 * i + 2] / 1e9, conv.ForwardFlops / med[5 * i + 3] / 1e9, config.BatchSize * steps / med[5 * i + 4])).ToList();
+            const int per = 6;
+            return shapes.Select((s, i) => new Row(s.Name, gemm.Flops / med[per * i] / 1e9, conv.ForwardFlops / med[per * i + 1] / 1e9,
+                conv.ForwardFlops / med[per * i + 2] / 1e9, conv.ForwardFlops / med[per * i + 3] / 1e9, config.BatchSize * steps / med[per * i + 4],
+                med[per * i + 5] * 1000)).ToList();
         }
         finally
         {

@@ -78,10 +78,10 @@ if (only is "cpu-shapes")
 {
     // Configs are read relative to the repository root, as the other side-by-sides do.
     Line();
-    Line("| CPU accelerator shape | GEMM 512 GFLOP/s | conv 8->12 5x5 forward | backward-input | backward-weights | Model 4 training images/s |");
-    Line("|---|---:|---:|---:|---:|---:|");
-    foreach (var r in CpuShapeBench.Run(rounds, steps))
-        Line($"| {r.Shape} | {r.GemmGflops:F2} | {r.ConvGflops:F2} | {r.ConvInputGflops:F2} | {r.ConvWeightsGflops:F2} | {r.Model4Images:F0} |");
+    Line("| CPU accelerator shape | GEMM 512 GFLOP/s | conv 8->12 5x5 forward | backward-input | backward-weights | Model 4 training images/s | solve, ms |");
+    Line("|---|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in CpuShapeBench.Run(rounds, steps, weights))
+        Line($"| {r.Shape} | {r.GemmGflops:F2} | {r.ConvGflops:F2} | {r.ConvInputGflops:F2} | {r.ConvWeightsGflops:F2} | {r.Model4Images:F0} | {r.SolveMs:F1} |");
 }
 if (only is "profile")
 {

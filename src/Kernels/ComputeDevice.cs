@@ -112,8 +112,9 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>
     /// The production CPU shape, in parallel mode: two threads per warp (ILGPU's least), one warp per multiprocessor,
     /// one multiprocessor per two cores. ILGPU runs an OS thread per simulated hardware thread, so this is one OS thread
-    /// per core. A multiprocessor per core ran two per core: against it the GEMM measured 1.02-1.46x faster (median 1.11x)
-    /// in six interleaved runs, whole Model 4 steps 0.95-1.07x (<c>Solver.Bench --only cpu-shapes</c>, docs/performance.md). Coarse threads make group and warp
+    /// per core. A multiprocessor per core ran two per core: against it the GEMM measured 0.99-1.46x as fast (median
+    /// 1.10x) in eight interleaved runs, whole Model 4 steps and `solve` the same (Model 4 0.95-1.07x, median 1.01x;
+    /// <c>Solver.Bench --only cpu-shapes</c>, docs/performance.md). Coarse threads make group and warp
     /// size otherwise irrelevant to speed; few simulated threads keep overhead low.
     /// </summary>
     public static CPUDevice ProductionCpuDevice => new(2, 1, Math.Max(1, (Environment.ProcessorCount + 1) / 2));
