@@ -293,4 +293,28 @@ public class ReadingSearchTests
         Assert.Equal(0, ReadingSearch.StructureCost(["3", "2", "+", "1"], [false, true, false, false]));       // 3^2+1: evaluated
         Assert.Equal(0, ReadingSearch.StructureCost(["1", "1", "x", "=", "2"], [false, false, false, false, false])); // 11x = 2
     }
+
+    [Fact]
+    public void A_false_sum_is_read_again_for_a_letter_but_a_true_one_stands()
+    {
+        // "3z+2=16" whose z the recognizer takes for a 2 (z at 0.008): the best reading, "32+2=16", has no unknown and
+        // is false, so the next one is tried, and "3z+2=16" solves.
+        var symbols = Enumerable.Range(0, 7).Select(i => Bar(1 + 8 * i, 10, 5, 12)).ToArray();
+        Prediction[] Read(string middle) =>
+            [P("3", 0.99), P("2", 0.99, "z", 0.008), P("+", 0.99), P("2", 0.99), P("=", 0.99), P("1", 0.99), P(middle, 0.99)];
+        var (chosen, mostLikely, _) = EquationReader.FirstThatSolves(ReadingSearch.Readings(symbols, Read("6"), MaskWidth, Joined(P("1", 0.5))));
+        Assert.Equal(["3", "2", "+", "2", "=", "1", "6"], mostLikely!.Labels);
+        Assert.Equal(["3", "z", "+", "2", "=", "1", "6"], chosen!.Value.Reading.Labels);
+        Assert.Equal("z", chosen.Value.Solution.Variable);
+        // With z at 0.0002 (ln 0.0002 = -8.5, against -0.01 - NoVariablePenalty = -4.0), "3z+2=16" is further below
+        // than FalseSumMargin: the false sum stands.
+        var unlikely = Read("6");
+        unlikely[1] = P("2", 0.99, "z", 0.0002);
+        (chosen, _, _) = EquationReader.FirstThatSolves(ReadingSearch.Readings(symbols, unlikely, MaskWidth, Joined(P("1", 0.5))));
+        Assert.Equal(["3", "2", "+", "2", "=", "1", "6"], chosen!.Value.Reading.Labels);
+        // "32+2=34" is true: it is the answer.
+        (chosen, _, _) = EquationReader.FirstThatSolves(ReadingSearch.Readings(symbols, [.. Read("4")[..5], P("3", 0.99), P("4", 0.99)], MaskWidth, Joined(P("1", 0.5))));
+        Assert.Equal(["3", "2", "+", "2", "=", "3", "4"], chosen!.Value.Reading.Labels);
+        Assert.Null(chosen.Value.Solution.Variable);
+    }
 }

@@ -62,24 +62,13 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
             return result;
         }
         var predictions = recognizer.Classify(seg.Symbols.Select(s => s.Crop).ToList());
-        Interpretation? mostLikely = null;
-        Exception? firstError = null;
-        foreach (var reading in ReadingSearch.Readings(seg.Symbols, predictions, seg.Mask.Width, recognizer.Classify))
+        var readings = ReadingSearch.Readings(seg.Symbols, predictions, seg.Mask.Width, recognizer.Classify);
+        var (chosen, mostLikely, firstError) = FirstThatSolves(readings);
+        if (chosen is { } c)
         {
-            mostLikely ??= reading;
-            try
-            {
-                var superscript = reading.Symbols.Select(s => s.Superscript).ToList();
-                var statement = Parser.Parse(TokenBuilder.Build(reading.Labels, superscript), "symbol");
-                var solution = EquationSolver.Solve(statement);
-                Describe(result, reading, options, gray, seg);
-                Fill(result, statement, solution);
-                return result;
-            }
-            catch (Exception e) when (e is ParseException or AlgebraException or DivideByZeroException)
-            {
-                firstError ??= e;
-            }
+            Describe(result, c.Reading, options, gray, seg);
+            Fill(result, c.Statement, c.Solution);
+            return result;
         }
         // Nothing reads: report the most likely reading and why it fails.
         Describe(result, mostLikely!, options, gray, seg);
@@ -91,6 +80,48 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
             _ => $"read '{result.Equation}' but cannot solve it: {firstError?.Message}",
         };
         return result;
+    }
+
+    /// <summary>
+    /// The first reading, best first, that parses and solves; the most likely reading and the first error, for when none
+    /// does. A false statement with no unknown ("32+2=-16" for "3z+2=-16", composed seed 9) does not end the search: a
+    /// letter read as a digit is likelier than a photo of a false sum, so the next readings are tried, and it stands only
+    /// if none of them within <see cref="FalseSumMargin"/> solves. A true one ("2+2=4") is an answer.
+    /// </summary>
+    /// <summary>
+    /// How much less likely (in log-probability) a reading tried after a false sum may be: a bound, so that a reading
+    /// far down the list does not replace what was written. Composed seed 9: both false sums mended at 2, 3, 5 and 100.
+    /// </summary>
+    public const double FalseSumMargin = 3.0;
+
+    public static ((Interpretation Reading, Statement Statement, Solution Solution)? Chosen, Interpretation? MostLikely, Exception? FirstError)
+        FirstThatSolves(IEnumerable<Interpretation> readings)
+    {
+        Interpretation? mostLikely = null;
+        Exception? firstError = null;
+        (Interpretation, Statement, Solution)? falseStatement = null;
+        foreach (var reading in readings)
+        {
+            mostLikely ??= reading;
+            if (falseStatement is { } f && reading.Score < f.Item1.Score - FalseSumMargin) break;
+            try
+            {
+                var superscript = reading.Symbols.Select(s => s.Superscript).ToList();
+                var statement = Parser.Parse(TokenBuilder.Build(reading.Labels, superscript), "symbol");
+                var solution = EquationSolver.Solve(statement);
+                if (solution.Variable is null && solution.Kind == SolutionKind.NoSolution)
+                {
+                    falseStatement ??= (reading, statement, solution);
+                    continue;
+                }
+                return ((reading, statement, solution), mostLikely, firstError);
+            }
+            catch (Exception e) when (e is ParseException or AlgebraException or DivideByZeroException)
+            {
+                firstError ??= e;
+            }
+        }
+        return (falseStatement, mostLikely, firstError);
     }
 
     /// <summary>The symbols of the chosen reading, with the recognizer's own ranking kept beside any corrected label.</summary>
