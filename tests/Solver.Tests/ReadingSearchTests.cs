@@ -317,4 +317,20 @@ public class ReadingSearchTests
         Assert.Equal(["3", "2", "+", "2", "=", "3", "4"], chosen!.Value.Reading.Labels);
         Assert.Null(chosen.Value.Solution.Variable);
     }
+
+    [Fact]
+    public void A_9_drawn_as_a_loop_and_a_stem_apart_is_joined_only_when_they_interlock()
+    {
+        // Composed seed 9, photographed (boxes moved 26 px left): the loop read as 0 (0.988) and the stem as 1 (0.589),
+        // each box reaching half of the stem's width into the other.
+        SegmentedSymbol[] interlocked = [Bar(2, 28, 29, 42), Bar(19, 29, 25, 67)];
+        Assert.True(Segmenter.Interlocked(interlocked[0].Box, interlocked[1].Box));
+        Prediction[] read = [P("0", 0.988), P("1", 0.589, "forward_slash", 0.365)];
+        Assert.Equal(["9"], ReadingSearch.Interpretations(interlocked, read, MaskWidth, Joined(P("9", 0.97)))[0].Labels);
+        // The same two side by side, 2 px apart, are a 0 and a 1 whatever the joined crop looks like: "01" is no 9.
+        SegmentedSymbol[] apart = [Bar(2, 28, 29, 42), Bar(33, 29, 10, 67)];
+        Assert.True(Segmenter.MightBeOneSymbol(apart[0], apart[1]));
+        Assert.False(Segmenter.Interlocked(apart[0].Box, apart[1].Box));
+        Assert.Equal(["0", "1"], ReadingSearch.Interpretations(apart, read, MaskWidth, Joined(P("9", 0.97)))[0].Labels);
+    }
 }
