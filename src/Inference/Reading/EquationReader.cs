@@ -83,17 +83,17 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
     }
 
     /// <summary>
-    /// The first reading, best first, that parses and solves; the most likely reading and the first error, for when none
-    /// does. A false statement with no unknown ("32+2=-16" for "3z+2=-16", composed seed 9) does not end the search: a
-    /// letter read as a digit is likelier than a photo of a false sum, so the next readings are tried, and it stands only
-    /// if none of them within <see cref="FalseSumMargin"/> solves. A true one ("2+2=4") is an answer.
-    /// </summary>
-    /// <summary>
     /// How much less likely (in log-probability) a reading tried after a false sum may be: a bound, so that a reading
     /// far down the list does not replace what was written. Composed seed 9: both false sums mended at 2, 3, 5 and 100.
     /// </summary>
     public const double FalseSumMargin = 3.0;
 
+    /// <summary>
+    /// The first reading, best first, that parses and solves; the most likely reading and the first error, for when none
+    /// does. A false statement with no unknown ("32+2=-16" for "3z+2=-16", composed seed 9) does not end the search: a
+    /// letter read as a digit is likelier than a photo of a false sum, so the next readings are tried, and it stands only
+    /// if none of them within <see cref="FalseSumMargin"/> solves. A true one ("2+2=4") is an answer.
+    /// </summary>
     public static ((Interpretation Reading, Statement Statement, Solution Solution)? Chosen, Interpretation? MostLikely, Exception? FirstError)
         FirstThatSolves(IEnumerable<Interpretation> readings)
     {
