@@ -15,6 +15,8 @@ public readonly record struct Box(int X, int Y, int Width, int Height)
     }
 
     public int HorizontalOverlap(Box o) => Math.Max(0, Math.Min(Right, o.Right) - Math.Max(X, o.X));
+
+    public int VerticalOverlap(Box o) => Math.Max(0, Math.Min(Bottom, o.Bottom) - Math.Max(Y, o.Y));
 }
 
 /// <summary>A set of ink pixels (flat indices into the mask) and their bounding box.</summary>

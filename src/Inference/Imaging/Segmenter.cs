@@ -82,7 +82,7 @@ public static class Segmenter
         int overlap = a.HorizontalOverlap(b);
         int narrower = Math.Min(a.Width, b.Width);
         bool centreInside = (b.CenterX >= a.X && b.CenterX <= a.Right) || (a.CenterX >= b.X && a.CenterX <= b.Right);
-        int verticalOverlap = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        int verticalOverlap = a.VerticalOverlap(b);
         // Two flat bars above one another are '=' even when drawn offset or slanted. A slanted bar's box reaches into
         // the other's rows (composed seed 4, photographed: "8y+11=51" read as "8y+11--51"), so the boxes may share up
         // to half the thinner bar's height as long as their middles are that far apart.
@@ -98,7 +98,7 @@ public static class Segmenter
     private static bool Nested(Box a, Box b)
     {
         int w = a.HorizontalOverlap(b);
-        int h = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        int h = a.VerticalOverlap(b);
         long smaller = Math.Min((long)a.Width * a.Height, (long)b.Width * b.Height);
         return (long)w * h >= 0.7 * smaller;
     }
@@ -169,7 +169,7 @@ public static class Segmenter
     public static bool Interlocked(Box a, Box b)
     {
         int overlap = a.HorizontalOverlap(b);
-        int shared = Math.Max(0, Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y));
+        int shared = a.VerticalOverlap(b);
         return overlap >= InterlockShare * Math.Min(a.Width, b.Width) && shared >= 0.7 * Math.Min(a.Height, b.Height);
     }
 
