@@ -42,7 +42,8 @@ public class AlgebraTests
             var value = a.Get * z * z + b * z + c;
             if (value.Magnitude > 1e-9 * (1 + Math.Abs(a.Get) * z.Magnitude * z.Magnitude + Math.Abs(b) * z.Magnitude + Math.Abs(c))) return false;
         }
-        return s.Solutions.Count is 1 or 2;
+        bool negativeDiscriminant = (long)b * b - 4L * a.Get * c < 0;
+        return s.Solutions.Count is 1 or 2 && s.OnlyComplexRoots == negativeDiscriminant;
     }
 
     [Property(MaxTest = 100)]
@@ -51,7 +52,7 @@ public class AlgebraTests
         var poly = new Polynomial(-R(r1), 1) * new Polynomial(-R(r2), 1) * new Polynomial(-R(r3), 1);
         var s = EquationSolver.Solve(poly.ToString("z") + " = 0");
         var roots = s.Solutions.Select(Rational.Parse).ToHashSet();
-        return roots.SetEquals(new[] { R(r1), R(r2), R(r3) });
+        return roots.SetEquals(new[] { R(r1), R(r2), R(r3) }) && !s.OnlyComplexRoots;
     }
 
     [Property(MaxTest = 300)]
@@ -117,6 +118,11 @@ public class AlgebraTests
         var real = s.Solutions.Where(r => !r.Contains('i')).Select(r => double.Parse(r, System.Globalization.CultureInfo.InvariantCulture)).Single();
         Assert.True(Math.Abs(Math.Pow(real, 5) - real - 1) < 1e-8);
         Assert.Equal(5, s.Solutions.Count);
+        Assert.False(s.OnlyComplexRoots);
+        // x^4 + x + 1 has no rational root and no real one: its four roots are two complex pairs.
+        var quartic = EquationSolver.Solve("x^4 + x + 1 = 0");
+        Assert.Equal(4, quartic.Solutions.Count);
+        Assert.True(quartic.OnlyComplexRoots);
     }
 
     [Theory]

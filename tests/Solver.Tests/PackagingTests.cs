@@ -12,7 +12,7 @@ public sealed class PackagingTests
     /// Built in its own configuration so that it never touches the binaries the tests run from.
     /// </summary>
     [Fact]
-    public void Tools_pack_install_and_run()
+    public async Task Tools_pack_install_and_run()
     {
         var artifacts = Directory.CreateTempSubdirectory("solver-pack-").FullName;
         try
@@ -25,8 +25,9 @@ public sealed class PackagingTests
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
             Assert.True(process.WaitForExit(TimeSpan.FromMinutes(8)), "packing took more than 8 minutes");
-            Assert.True(process.ExitCode == 0, stdout.Result + stderr.Result);
-            Assert.Contains("solution: x = 2", stdout.Result);
+            string output = await stdout, errors = await stderr;
+            Assert.True(process.ExitCode == 0, output + errors);
+            Assert.Contains("solution: x = 2", output);
             Assert.True(File.Exists(Path.Combine(artifacts, "Solver.Solve.0.1.0.nupkg")));
             Assert.True(File.Exists(Path.Combine(artifacts, "Solver.Trainer.0.1.0.nupkg")));
         }

@@ -82,6 +82,36 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void A_y_whose_left_arm_is_drawn_apart_on_the_line_is_joined()
+    {
+        // Composed seed 13, photographed (boxes a quarter of the size): "4y+15=-21" read as "411+15=-21", the y's short
+        // left arm (1 at 0.78) apart from its long stroke ('/' at 0.72, 1 at 0.23), their tops level.
+        SegmentedSymbol[] parts = [Bar(8, 5, 10, 18), Bar(23, 8, 5, 10), Bar(27, 10, 9, 15), Bar(40, 14, 8, 6), Bar(51, 6, 6, 16)];
+        Prediction[] read = [P("4", 0.999), P("1", 0.78, "(", 0.19), P("forward_slash", 0.72, "1", 0.23), P("=", 0.99), P("8", 0.99)];
+        Assert.True(Segmenter.MightBeOneSymbol(parts[1], parts[2]));
+        Assert.Equal(["4", "y", "=", "8"], ReadingSearch.Interpretations(parts, read, MaskWidth, Joined(P("y", 0.95)))[0].Labels);
+        // Such a pair becomes only a 7 or a y: not an x, which is drawn with arcs of one height.
+        Assert.Equal(5, ReadingSearch.Interpretations(parts, read, MaskWidth, Joined(P("x", 0.99)))[0].Labels.Count);
+    }
+
+    [Fact]
+    public void A_4_whose_open_L_was_taken_for_an_exponent_is_joined_back_onto_the_line()
+    {
+        // Composed seed 13, photographed (boxes a quarter of the size): "41" read as "^411", the 4's L raised (4 at
+        // 0.28, x at 0.27) and reaching into its stem's box.
+        var l = Bar(10, 6, 7, 13) with { Superscript = true };
+        var stem = Bar(16, 8, 4, 17);
+        Assert.True(Segmenter.MightBeOneSymbol(l, stem));
+        Assert.False(Segmenter.MightBeOneSymbol(l with { Box = new Box(8, 6, 7, 13) }, stem)); // an exponent ends before the next symbol
+        var best = ReadingSearch.Interpretations([l, stem], [P("4", 0.28), P("1", 0.82)], MaskWidth, Joined(P("4", 0.9)))[0];
+        Assert.Equal(["4"], best.Labels);
+        Assert.False(best.Symbols[0].Superscript);
+        // Nothing but a 4 comes of such a pair across the line.
+        best = ReadingSearch.Interpretations([l, stem], [P("4", 0.28), P("1", 0.82)], MaskWidth, Joined(P("x", 0.99)))[0];
+        Assert.Equal(2, best.Labels.Count);
+    }
+
+    [Fact]
     public void A_4_drawn_as_two_upright_strokes_is_joined_but_not_a_stem_and_a_bar()
     {
         // Composed seed 4, photographed: a 4's open L and its stem, read apart as '(' (the 4 third at 0.23) and '1'.
@@ -307,7 +337,7 @@ public class ReadingSearchTests
         Assert.Equal(["3", "z", "+", "2", "=", "1", "6"], chosen!.Value.Reading.Labels);
         Assert.Equal("z", chosen.Value.Solution.Variable);
         // With z at 0.0002 (ln 0.0002 = -8.5, against -0.01 - NoVariablePenalty = -4.0), "3z+2=16" is further below
-        // than FalseSumMargin: the false sum stands.
+        // than UnlikelyAnswerMargin: the false sum stands.
         var unlikely = Read("6");
         unlikely[1] = P("2", 0.99, "z", 0.0002);
         (chosen, _, _) = EquationReader.FirstThatSolves(ReadingSearch.Readings(symbols, unlikely, MaskWidth, Joined(P("1", 0.5))));
@@ -316,6 +346,31 @@ public class ReadingSearchTests
         (chosen, _, _) = EquationReader.FirstThatSolves(ReadingSearch.Readings(symbols, [.. Read("4")[..5], P("3", 0.99), P("4", 0.99)], MaskWidth, Joined(P("1", 0.5))));
         Assert.Equal(["3", "2", "+", "2", "=", "3", "4"], chosen!.Value.Reading.Labels);
         Assert.Null(chosen.Value.Solution.Variable);
+    }
+
+    [Fact]
+    public void An_equation_with_no_solution_or_no_real_root_is_read_again()
+    {
+        // "5z+16=21" whose 5 the recognizer takes for a 0 (5 at 0.05): "0z+16=21" holds for no z, so the next reading
+        // is tried (composed seed 13, photographed).
+        var symbols = Enumerable.Range(0, 8).Select(i => Bar(1 + 7 * i, 10, 5, 12)).ToArray();
+        Prediction[] read = [P("0", 0.94, "5", 0.05), P("z", 0.99), P("+", 0.99), P("1", 0.99), P("6", 0.99), P("=", 0.99), P("2", 0.99), P("1", 0.99)];
+        var (chosen, mostLikely, _) = EquationReader.FirstThatSolves(ReadingSearch.Readings(symbols, read, MaskWidth, Joined(P("1", 0.5))));
+        Assert.Equal("0", mostLikely!.Labels[0]);
+        Assert.Equal(["5", "z", "+", "1", "6", "=", "2", "1"], chosen!.Value.Reading.Labels);
+        Assert.Equal(["1"], chosen.Value.Solution.Solutions);
+        // "x^2+9=1" has only complex roots; its '+' may be a '-' (0.09), and "x^2-9=1" has real ones.
+        SegmentedSymbol[] raised = [Bar(1, 10, 5, 12), Bar(7, 2, 4, 8) with { Superscript = true }, .. Enumerable.Range(0, 4).Select(i => Bar(13 + 7 * i, 10, 5, 12))];
+        Prediction[] quadratic = [P("x", 0.99), P("2", 0.99), P("+", 0.9, "-", 0.09), P("9", 0.99), P("=", 0.99), P("1", 0.99)];
+        (chosen, mostLikely, _) = EquationReader.FirstThatSolves(ReadingSearch.Readings(raised, quadratic, MaskWidth, Joined(P("1", 0.5))));
+        Assert.Equal(["x", "2", "+", "9", "=", "1"], mostLikely!.Labels);
+        Assert.Equal(["x", "2", "-", "9", "=", "1"], chosen!.Value.Reading.Labels);
+        Assert.False(chosen.Value.Solution.OnlyComplexRoots);
+        // With no likely alternative the complex roots stand: people do photograph x^2+1=0.
+        quadratic[2] = P("+", 0.99);
+        (chosen, _, _) = EquationReader.FirstThatSolves(ReadingSearch.Readings(raised, quadratic, MaskWidth, Joined(P("1", 0.5))));
+        Assert.Equal(["x", "2", "+", "9", "=", "1"], chosen!.Value.Reading.Labels);
+        Assert.True(chosen.Value.Solution.OnlyComplexRoots);
     }
 
     [Fact]

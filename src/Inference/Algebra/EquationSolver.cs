@@ -74,6 +74,7 @@ public static class EquationSolver
 
         var roots = new List<string>();
         var exact = new List<Rational>();
+        var complex = new HashSet<string>();
         Solution Result(SolutionKind kind, string? message = null)
         {
             // A root of the denominator is not a solution of the original equation.
@@ -92,7 +93,8 @@ public static class EquationSolver
             roots.Clear();
             roots.AddRange(ordered);
             if (kind == SolutionKind.Roots) steps.Add(roots.Count == 1 ? $"Solution: {v} = {roots[0]}" : $"Solutions: {string.Join(", ", roots.Select(r => $"{v} = {r}"))}");
-            return new Solution { Kind = kind, Variable = v, Solutions = roots, Message = message, Steps = steps };
+            return new Solution { Kind = kind, Variable = v, Solutions = roots, Message = message, Steps = steps,
+                OnlyComplexRoots = kind == SolutionKind.Roots && roots.Count > 0 && roots.All(complex.Contains) };
         }
 
         switch (n.Degree)
@@ -111,15 +113,15 @@ public static class EquationSolver
                 roots.Add(root.ToString());
                 return Result(SolutionKind.Roots);
             case 2:
-                SolveQuadratic(n, v, steps, roots, exact);
+                SolveQuadratic(n, v, steps, roots, exact, complex);
                 return Result(SolutionKind.Roots);
             default:
-                SolveHigher(n, v, steps, roots, exact);
+                SolveHigher(n, v, steps, roots, exact, complex);
                 return Result(roots.Count > 0 ? SolutionKind.Roots : SolutionKind.NoSolution, roots.Count > 0 ? null : "no solution");
         }
     }
 
-    private static void SolveQuadratic(Polynomial p, string v, List<string> steps, List<string> roots, List<Rational> exact)
+    private static void SolveQuadratic(Polynomial p, string v, List<string> steps, List<string> roots, List<Rational> exact, HashSet<string> complex)
     {
         Rational a = p[2], b = p[1], c = p[0];
         var disc = b * b - 4 * a * c;
@@ -144,9 +146,10 @@ public static class EquationSolver
         }
         roots.Add(plus);
         roots.Add(minus);
+        if (!real) { complex.Add(plus); complex.Add(minus); }
     }
 
-    private static void SolveHigher(Polynomial p, string v, List<string> steps, List<string> roots, List<Rational> exact)
+    private static void SolveHigher(Polynomial p, string v, List<string> steps, List<string> roots, List<Rational> exact, HashSet<string> complex)
     {
         // Rational root theorem on integer coefficients: any rational root is ±(divisor of a0)/(divisor of an).
         while (p.Degree >= 1 && p[0].IsZero)
@@ -172,7 +175,7 @@ public static class EquationSolver
                 if (p.Degree < 3) break;
             }
         }
-        if (p.Degree == 2) SolveQuadratic(p, v, steps, roots, exact);
+        if (p.Degree == 2) SolveQuadratic(p, v, steps, roots, exact, complex);
         else if (p.Degree == 1)
         {
             var r = -p[0] / p[1];
@@ -182,7 +185,12 @@ public static class EquationSolver
         {
             steps.Add($"{p.ToString(v)} = 0 has no rational root: its roots are found numerically (Durand-Kerner, polished by Newton, to 1e-9)");
             foreach (var z in NumericRoots(p))
-                roots.Add(Math.Abs(z.Imaginary) < 1e-9 ? Decimal(z.Real) : $"{Decimal(z.Real)}{(z.Imaginary < 0 ? "-" : "+")}{Decimal(Math.Abs(z.Imaginary))}i");
+            {
+                if (Math.Abs(z.Imaginary) < 1e-9) { roots.Add(Decimal(z.Real)); continue; }
+                string root = $"{Decimal(z.Real)}{(z.Imaginary < 0 ? "-" : "+")}{Decimal(Math.Abs(z.Imaginary))}i";
+                roots.Add(root);
+                complex.Add(root);
+            }
         }
     }
 

@@ -22,4 +22,6 @@ public sealed class Solution
     public string? Value { get; init; }
     public string? Message { get; init; }
     public List<string> Steps { get; init; } = [];
+    /// <summary>Roots were found, and none of them is real (x^2+1=0).</summary>
+    public bool OnlyComplexRoots { get; init; }
 }

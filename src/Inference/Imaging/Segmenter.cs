@@ -107,14 +107,15 @@ public static class Segmenter
     /// Neighbours that might be two strokes of one symbol, for the reader to weigh with the recognizer: an x written as
     /// ")(", a + whose bars do not touch (close, of similar height, on the same level, neither flat; or a crossbar beside
     /// its stem, <see cref="IsCrossbar"/>), the bars of an '=' drawn offset (both flat, one above the other within about
-    /// a bar's length), a 5's flag drawn apart (<see cref="IsHighBar"/>), or the top stroke of a 7 or a y taken for an
-    /// exponent (<see cref="IsDetachedTopStroke"/>).
+    /// a bar's length), a 5's flag drawn apart (<see cref="IsHighBar"/>), the top stroke of a 7 or the left arm of a
+    /// y, raised or on the line (<see cref="IsDetachedTopStroke"/>), or the raised L of a 4 (<see cref="IsRaisedHalfOfFour"/>).
     /// </summary>
     public static bool MightBeOneSymbol(SegmentedSymbol a, SegmentedSymbol b)
     {
         if (a.Part is null || b.Part is null) return false;
-        if (a.Superscript != b.Superscript) return a.Superscript && IsDetachedTopStroke(a.Box, b.Box);
+        if (a.Superscript != b.Superscript) return a.Superscript && (IsDetachedTopStroke(a.Box, b.Box) || IsRaisedHalfOfFour(a.Box, b.Box));
         var p = a.Box; var q = b.Box;
+        if (IsDetachedTopStroke(p, q)) return true;
         if (IsHighBar(p, q) || IsHighBar(q, p)) return true;
         if (IsCrossbar(p, q) || IsCrossbar(q, p)) return true;
         int gap = q.X - p.Right;
@@ -185,12 +186,21 @@ public static class Segmenter
     public static bool Upright(Box b) => b.Height >= 1.2 * b.Width;
 
     /// <summary>
-    /// A short stroke taken for a raised symbol, right before a taller one on the line that it touches and whose top it
-    /// reaches: the top stroke of a 7 or the left arm of a y drawn apart, which read as "1^1" (composed seed 6).
+    /// A short stroke right before a taller one that it touches and whose top it reaches: the top stroke of a 7 or the
+    /// left arm of a y drawn apart, which read as "1^1" when the short stroke was taken for a raised symbol (composed
+    /// seed 6), and as "11" on the line (seed 13: "4y+15" read as "411+15").
     /// </summary>
     public static bool IsDetachedTopStroke(Box part, Box body) =>
         part.Height < 0.7 * body.Height && part.X <= body.X && body.X - part.Right < 0.1 * body.Height
         && body.Y <= part.Bottom && part.Y < body.Y + 0.1 * body.Height;
+
+    /// <summary>
+    /// A raised upright part that reaches into the box of the upright part after it on the line: the open L of a 4
+    /// drawn well above its stem (composed seed 13, photographed: "41" read as "^411"). An exponent ends before the
+    /// symbol after it.
+    /// </summary>
+    public static bool IsRaisedHalfOfFour(Box part, Box body) =>
+        Upright(part) && Upright(body) && part.X < body.X && part.Right >= body.X && part.Bottom > body.Y;
 
     /// <summary>The two as one symbol; on the line unless both were raised.</summary>
     public static SegmentedSymbol Merge(SegmentedSymbol a, SegmentedSymbol b, int maskWidth)

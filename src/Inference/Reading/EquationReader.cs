@@ -83,35 +83,46 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
     }
 
     /// <summary>
-    /// How much less likely (in log-probability) a reading tried after a false sum may be: a bound, so that a reading
-    /// far down the list does not replace what was written. Composed seed 9: both false sums mended at 2, 3, 5 and 100.
+    /// How much less likely (in log-probability) a reading tried after an unlikely answer may be: a bound, so that a
+    /// reading far down the list does not replace what was written. Composed seed 9: both false sums mended at 2, 3, 5
+    /// and 100.
     /// </summary>
-    public const double FalseSumMargin = 3.0;
+    public const double UnlikelyAnswerMargin = 3.0;
+
+    /// <summary>
+    /// Answers people seldom photograph, which a misread symbol often makes: a false statement with no unknown
+    /// ("32+2=-16" for "3z+2=-16", composed seed 9), an equation that holds for no value or for every value of its
+    /// unknown ("0z+16=21" for "5z+16=21"), and one with no real root ("z^2+9=-1" for "2z+9=-1", seed 13). A true
+    /// statement with no unknown ("2+2=4") is an answer.
+    /// </summary>
+    public static bool IsUnlikelyAnswer(Solution solution) => solution.Variable is null
+        ? solution.Kind == SolutionKind.NoSolution
+        : solution.Kind is SolutionKind.NoSolution or SolutionKind.AllValues || solution.OnlyComplexRoots;
 
     /// <summary>
     /// The first reading, best first, that parses and solves; the most likely reading and the first error, for when none
-    /// does. A false statement with no unknown ("32+2=-16" for "3z+2=-16", composed seed 9) does not end the search: a
-    /// letter read as a digit is likelier than a photo of a false sum, so the next readings are tried, and it stands only
-    /// if none of them within <see cref="FalseSumMargin"/> solves. A true one ("2+2=4") is an answer.
+    /// does. An unlikely answer (<see cref="IsUnlikelyAnswer"/>) does not end the search: a symbol misread is likelier
+    /// than a photo of it, so the next readings are tried, and it stands only if none of them within
+    /// <see cref="UnlikelyAnswerMargin"/> gives a likely one.
     /// </summary>
     public static ((Interpretation Reading, Statement Statement, Solution Solution)? Chosen, Interpretation? MostLikely, Exception? FirstError)
         FirstThatSolves(IEnumerable<Interpretation> readings)
     {
         Interpretation? mostLikely = null;
         Exception? firstError = null;
-        (Interpretation, Statement, Solution)? falseStatement = null;
+        (Interpretation, Statement, Solution)? unlikely = null;
         foreach (var reading in readings)
         {
             mostLikely ??= reading;
-            if (falseStatement is { } f && reading.Score < f.Item1.Score - FalseSumMargin) break;
+            if (unlikely is { } u && reading.Score < u.Item1.Score - UnlikelyAnswerMargin) break;
             try
             {
                 var superscript = reading.Symbols.Select(s => s.Superscript).ToList();
                 var statement = Parser.Parse(TokenBuilder.Build(reading.Labels, superscript), "symbol");
                 var solution = EquationSolver.Solve(statement);
-                if (solution.Variable is null && solution.Kind == SolutionKind.NoSolution)
+                if (IsUnlikelyAnswer(solution))
                 {
-                    falseStatement ??= (reading, statement, solution);
+                    unlikely ??= (reading, statement, solution);
                     continue;
                 }
                 return ((reading, statement, solution), mostLikely, firstError);
@@ -121,7 +132,7 @@ public sealed class EquationReader(SymbolRecognizer recognizer) : IDisposable
                 firstError ??= e;
             }
         }
-        return (falseStatement, mostLikely, firstError);
+        return (unlikely, mostLikely, firstError);
     }
 
     /// <summary>The symbols of the chosen reading, with the recognizer's own ranking kept beside any corrected label.</summary>

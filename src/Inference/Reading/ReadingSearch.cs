@@ -106,15 +106,18 @@ public static class ReadingSearch
     /// Whether neighbours <paramref name="a"/> and <paramref name="b"/> may be read together as <paramref name="label"/>:
     /// a <see cref="JoinableLabels"/> label on one level (a 4 only from two upright parts), or any digit from two parts
     /// whose boxes reach well into each other (<see cref="Segmenter.Interlocked"/>: a 9's loop and its stem drawn apart,
-    /// read as "01"); across the line, where a
-    /// raised part is the top stroke of a 7 or a y drawn apart (<see cref="Segmenter.IsDetachedTopStroke"/>), only those two.
+    /// read as "01"); a 7 or a y from its top stroke or left arm drawn apart (<see cref="Segmenter.IsDetachedTopStroke"/>), on the line or raised, and nothing
+    /// else of such a pair but a 4 or an interlocked digit; across the line only a 7 or a y, or a 4 from its raised L
+    /// (<see cref="Segmenter.IsRaisedHalfOfFour"/>).
     /// </summary>
     private static bool MayJoinAs(string label, SegmentedSymbol a, SegmentedSymbol b)
     {
-        if (a.Superscript != b.Superscript) return label is "7" or "y";
+        if (a.Superscript != b.Superscript) return label is "7" or "y" || (label == "4" && Segmenter.IsRaisedHalfOfFour(a.Box, b.Box));
+        bool topStroke = Segmenter.IsDetachedTopStroke(a.Box, b.Box);
+        if (label is "7" or "y" && topStroke) return true;
         if (label == "4") return Segmenter.Upright(a.Box) && Segmenter.Upright(b.Box);
         if (label.Length == 1 && char.IsDigit(label[0]) && Segmenter.Interlocked(a.Box, b.Box)) return true;
-        return JoinableLabels.Contains(label);
+        return !topStroke && JoinableLabels.Contains(label);
     }
 
     /// <summary>
