@@ -112,6 +112,21 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void A_digit_and_the_letter_after_it_are_not_joined_into_one_x_twice_the_line_height_wide()
+    {
+        // Composed seed 13: "5z+1=11" read as "x+1=11", the 5 and the z joined into an x 1.9 line heights wide (here 1.8).
+        SegmentedSymbol[] line = [Bar(6, 10, 13, 15), Bar(20, 11, 13, 14), Bar(34, 12, 8, 12), Bar(45, 10, 4, 15)];
+        Assert.True(Segmenter.MightBeOneSymbol(line[0], line[1]));
+        Assert.Equal(15, ReadingSearch.LineHeight(line));
+        Prediction[] read = [P("5", 0.4), P("z", 0.4), P("+", 0.99), P("1", 0.99)];
+        Assert.Equal(["5", "z", "+", "1"], ReadingSearch.Interpretations(line, read, MaskWidth, Joined(P("x", 0.99)))[0].Labels);
+        // A small x drawn as two arcs, wider than tall but narrower than the line is high, is still joined.
+        SegmentedSymbol[] smallX = [Bar(6, 14, 9, 10), Bar(16, 14, 9, 10), Bar(28, 10, 8, 15), Bar(40, 10, 4, 15)];
+        Prediction[] arcs = [P("3", 0.4), P("c", 0.4), P("+", 0.99), P("1", 0.99)];
+        Assert.Equal(["x", "+", "1"], ReadingSearch.Interpretations(smallX, arcs, MaskWidth, Joined(P("x", 0.99)))[0].Labels);
+    }
+
+    [Fact]
     public void A_4_drawn_as_two_upright_strokes_is_joined_but_not_a_stem_and_a_bar()
     {
         // Composed seed 4, photographed: a 4's open L and its stem, read apart as '(' (the 4 third at 0.23) and '1'.

@@ -103,16 +103,27 @@ public static class ReadingSearch
     private static readonly HashSet<string> JoinableLabels = ["x", "times", "+", "=", "div", "k", "pi", "X_cap", "H_cap", "K_cap", "5", "4"];
 
     /// <summary>
+    /// The widest a joined symbol other than '=' or '÷' may be, as a multiple of the line's height
+    /// (<see cref="LineHeight"/>): a digit and the letter after it, joined, are about twice as wide as the line is high,
+    /// and their crop squeezed into 45x45 can look like an x (composed seeds 13 and 15: "4z", "5z", "2z", "6z" and "8y"
+    /// read as one x). The joined box's own shape does not tell them apart: the composer's lower-case x, drawn small, is
+    /// as wide against its own height.
+    /// </summary>
+    public const double MaxJoinedWidth = 1.6;
+
+    /// <summary>
     /// Whether neighbours <paramref name="a"/> and <paramref name="b"/> may be read together as <paramref name="label"/>:
-    /// a <see cref="JoinableLabels"/> label on one level (a 4 only from two upright parts), or any digit from two parts
-    /// whose boxes reach well into each other (<see cref="Segmenter.Interlocked"/>: a 9's loop and its stem drawn apart,
-    /// read as "01"); a 7 or a y from its top stroke or left arm drawn apart (<see cref="Segmenter.IsDetachedTopStroke"/>), on the line or raised, and nothing
+    /// no wider than <see cref="MaxJoinedWidth"/> line heights, and a <see cref="JoinableLabels"/> label on one level (a
+    /// 4 only from two upright parts), or any digit from two parts whose boxes reach well into each other
+    /// (<see cref="Segmenter.Interlocked"/>: a 9's loop and its stem drawn apart, read as "01"); a 7 or a y from its top
+    /// stroke or left arm drawn apart (<see cref="Segmenter.IsDetachedTopStroke"/>), on the line or raised, and nothing
     /// else of such a pair but a 4 or an interlocked digit; across the line only a 7 or a y, or a 4 from its raised L
     /// (<see cref="Segmenter.IsRaisedHalfOfFour"/>).
     /// </summary>
-    private static bool MayJoinAs(string label, SegmentedSymbol a, SegmentedSymbol b)
+    private static bool MayJoinAs(string label, SegmentedSymbol a, SegmentedSymbol b, double lineHeight)
     {
         if (a.Superscript != b.Superscript) return label is "7" or "y" || (label == "4" && Segmenter.IsRaisedHalfOfFour(a.Box, b.Box));
+        if (label is not ("=" or "div") && a.Box.Union(b.Box).Width > MaxJoinedWidth * lineHeight) return false;
         bool topStroke = Segmenter.IsDetachedTopStroke(a.Box, b.Box);
         if (label is "7" or "y" && topStroke) return true;
         if (label == "4") return Segmenter.Upright(a.Box) && Segmenter.Upright(b.Box);
@@ -150,9 +161,10 @@ public static class ReadingSearch
         var pairs = Enumerable.Range(0, symbols.Count - 1).Where(i => Segmenter.MightBeOneSymbol(symbols[i], symbols[i + 1])).ToList();
         var joined = pairs.Select(i => Segmenter.Merge(symbols[i], symbols[i + 1], maskWidth)).ToList();
         var joinedPredictions = joined.Count > 0 ? classifyJoined(joined.Select(m => m.Crop).ToList()) : [];
+        double lineHeight = LineHeight(symbols);
         // Keep the joins the recognizer finds plausible, most promising first.
         var options = Enumerable.Range(0, pairs.Count)
-            .Where(k => MayJoinAs(joinedPredictions[k].Label, symbols[pairs[k]], symbols[pairs[k] + 1]))
+            .Where(k => MayJoinAs(joinedPredictions[k].Label, symbols[pairs[k]], symbols[pairs[k] + 1], lineHeight))
             .OrderByDescending(k => LogP(joinedPredictions[k].Confidence) - LogP(predictions[pairs[k]].Confidence) - LogP(predictions[pairs[k] + 1].Confidence))
             .Take(MaxJoinCandidates).ToList();
 
@@ -172,6 +184,16 @@ public static class ReadingSearch
             result.Add((syms, preds, chosen.Sum(k => JoinCostFor(symbols[pairs[k]].Box, symbols[pairs[k] + 1].Box))));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The height of the tallest symbol on the line that is not a bar. Not the median: an equation of small letters
+    /// ("x^2+5x=0") has a median no taller than its x, which would forbid joining that x's two arcs (composed seed 13).
+    /// </summary>
+    public static double LineHeight(IReadOnlyList<SegmentedSymbol> symbols)
+    {
+        var upright = symbols.Where(s => !s.Superscript && !Segmenter.Flat(s.Box)).ToList();
+        return (upright.Count > 0 ? upright : symbols).Select(s => s.Box.Height).DefaultIfEmpty(0).Max();
     }
 
     /// <summary>The readings of every segmentation, scored, best first (at most <see cref="MaxReadings"/>).</summary>
