@@ -127,7 +127,7 @@ public static class Segmenter
             int longer = Math.Max(p.Width, q.Width);
             return gap < 0.3 * longer && verticalGap > 0 && verticalGap < 0.8 * longer;
         }
-        double verticalOverlap = Math.Max(0, -verticalGap) / (double)Math.Min(p.Height, q.Height);
+        double verticalOverlap = p.VerticalOverlap(q) / (double)Math.Min(p.Height, q.Height);
         // Two upright strokes may be offset further: a 4's open L starts higher than its stem (composed seed 8,
         // photographed: "84" read as "811", the two parts sharing 0.65 of the shorter one's height).
         double sharedHeight = Upright(p) && Upright(q) ? UprightSharedHeight : 0.7;
