@@ -127,6 +127,33 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void The_arcs_of_an_x_drawn_apart_are_not_read_as_a_digit_half_the_height_of_the_line()
+    {
+        // Composed seed 22, photographed: "5x+12=57" read as "50x+12=57", the x's left arc read as 0 (0.94) and its right
+        // arc, a c, as x (0.81). Apart: ln .94 + ln .8 = -0.28 against the join's ln .95 - JoinCost = -1.55; the 0 is
+        // half as tall as the 5, so it costs ShortDigitPenalty as well (-2.28) and the x is read whole.
+        SegmentedSymbol[] line = [Bar(2, 10, 8, 20), Bar(12, 20, 6, 10), Bar(19, 20, 6, 10), Bar(30, 15, 8, 8), Bar(42, 10, 3, 20)];
+        Assert.True(Segmenter.MightBeOneSymbol(line[1], line[2]));
+        Assert.Equal(ReadingSearch.JoinCost, ReadingSearch.JoinCostFor(line[1].Box, line[2].Box));
+        Prediction[] read = [P("5", 0.99), P("0", 0.94, "2", 0.03), P("x", 0.8, "0", 0.15), P("+", 0.99), P("1", 0.99)];
+        Assert.Equal(["5", "x", "+", "1"], ReadingSearch.Interpretations(line, read, MaskWidth, Joined(P("x", 0.95)))[0].Labels);
+
+        // A digit at the line's height costs nothing, nor does a short one raised, nor one before an operator (the 2 of
+        // "=12" drawn small); before a letter or another short digit ("20" for the same arcs) it costs the penalty.
+        var shortDigit = line[1];
+        var raised = shortDigit with { Superscript = true };
+        Assert.Equal(0, ReadingSearch.ShortDigitCost(["5", "1"], [line[0], line[4]], 20));
+        Assert.Equal(0, ReadingSearch.ShortDigitCost(["2", "x"], [raised, line[2]], 20));
+        Assert.Equal(ReadingSearch.ShortDigitPenalty, ReadingSearch.ShortDigitCost(["5", "0", "x"], [line[0], shortDigit, line[2]], 20));
+        Assert.Equal(ReadingSearch.ShortDigitPenalty, ReadingSearch.ShortDigitCost(["5", "2", "0"], [line[0], shortDigit, line[2]], 20));
+        Assert.Equal(0, ReadingSearch.ShortDigitCost(["5", "0", "+"], [line[0], shortDigit, line[3]], 20));
+        Assert.Equal(0, ReadingSearch.ShortDigitCost(["5", "0", "x"], [line[0], shortDigit, line[2]], 15));
+        Prediction[] lone = [P("5", 0.99), P("0", 0.6, "6", 0.3), P("+", 0.99), P("1", 0.99)];
+        SegmentedSymbol[] noPair = [line[0], line[1], line[3], line[4]];
+        Assert.Equal(["5", "0", "+", "1"], ReadingSearch.Interpretations(noPair, lone, MaskWidth, Joined(P("x", 0.95)))[0].Labels);
+    }
+
+    [Fact]
     public void A_4_drawn_as_two_upright_strokes_is_joined_but_not_a_stem_and_a_bar()
     {
         // Composed seed 4, photographed: a 4's open L and its stem, read apart as '(' (the 4 third at 0.23) and '1'.

@@ -22,6 +22,8 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="HighExponentPenalty"/> for an exponent 0 or 5 to 9 (x⁷: a raised 2 misread, or a digit read as one),
 ///   - <see cref="LeadingPlusPenalty"/> for a '+' that opens a side or follows another operator (+x+1, 2×+4),
 ///   - <see cref="MinusAfterOperatorPenalty"/> for a '-' right after '+' or '-' (8x+2--14: an '=' whose bars ran together),
+///   - <see cref="ShortDigitPenalty"/> for a digit on the line shorter than <see cref="ShortDigitHeight"/> of the line before a
+///     letter or another short digit (the two arcs of an x drawn apart, read as "0x" or "20"),
 /// and the reader tries readings best first until one parses and solves (when none does, a widened search weighs the
 /// labels the first one leaves out: <see cref="Readings"/>). The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
@@ -92,6 +94,19 @@ public static class ReadingSearch
     /// photographed); 3 mends it and its like, and changes nothing on seed 2 (both levels).
     /// </summary>
     public const double NumberAfterLetterPenalty = 3.0;
+    /// <summary>
+    /// Cost of each digit on the line shorter than <see cref="ShortDigitHeight"/> of the line's height
+    /// (<see cref="LineHeight"/>) and followed by a letter or by another such short digit. People write digits at full
+    /// height; the two arcs of an x drawn apart (ɔc) are as short as the x, and read apart they are a confident "0x",
+    /// "2x" or "20" that the join's cost alone keeps (composed seed 22, photographed: "5x" read as "50x", "x^2-3x" as
+    /// "x^2-32x" or "x^2-320"). A short digit alone (the 2 of "=12" drawn small) costs nothing: on every short digit,
+    /// the cost let such a 2 become a z or join its 1 (seed 22: one linear and two quadratics lost). Seed 2: linear
+    /// unchanged, quadratic 91.5% / 90.5% -> 92.5% / 92.0% (clean / photographed); seed 22 photographed, where the
+    /// misses were found: linear 93.5% -> 93.7%, quadratic 90.7% -> 91.9%.
+    /// </summary>
+    public const double ShortDigitPenalty = 2.0;
+    /// <summary>The height, as a share of the line's, below which a digit costs <see cref="ShortDigitPenalty"/>: 0.6 and 0.7 read the same on seed 22's misses.</summary>
+    public const double ShortDigitHeight = 0.6;
     private const int MaxJoinCandidates = 8;
     private const int MaxReadings = 400;
 
@@ -201,9 +216,13 @@ public static class ReadingSearch
     {
         var readings = new List<Interpretation>();
         foreach (var (syms, preds, joinCost) in segmentations)
+        {
+            double lineHeight = LineHeight(syms);
             foreach (var (labels, changed, logP) in LabelChoices(preds, widened))
                 readings.Add(new Interpretation(syms, preds, labels, changed,
-                    logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList()) - HighMinusCost(labels, syms)));
+                    logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList()) - HighMinusCost(labels, syms)
+                    - ShortDigitCost(labels, syms, lineHeight)));
+        }
         return readings.OrderByDescending(r => r.Score).Take(MaxReadings).ToList();
     }
 
@@ -259,6 +278,23 @@ public static class ReadingSearch
                 || (i + 1 < labels.Count && Segmenter.IsHighBar(symbols[i].Box, symbols[i + 1].Box));
             if (high) cost += HighMinusPenalty;
         }
+        return cost;
+    }
+
+    /// <summary>
+    /// <see cref="ShortDigitPenalty"/> for each digit on the line shorter than <see cref="ShortDigitHeight"/> of
+    /// <paramref name="lineHeight"/> whose right-hand neighbour on the line is a letter or another short digit.
+    /// </summary>
+    public static double ShortDigitCost(IReadOnlyList<string> labels, IReadOnlyList<SegmentedSymbol> symbols, double lineHeight)
+    {
+        double cost = 0;
+        bool Short(int i) => symbols[i].Box.Height < ShortDigitHeight * lineHeight;
+        static bool Digit(string l) => l.Length == 1 && char.IsDigit(l[0]);
+        static bool Letter(string l) => l.Length == 1 && char.IsLetter(l[0]);
+        for (int i = 0; i + 1 < labels.Count; i++)
+            if (!symbols[i].Superscript && !symbols[i + 1].Superscript && Digit(labels[i]) && Short(i)
+                && (Letter(labels[i + 1]) || (Digit(labels[i + 1]) && Short(i + 1))))
+                cost += ShortDigitPenalty;
         return cost;
     }
 
