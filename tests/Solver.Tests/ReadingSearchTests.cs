@@ -154,6 +154,22 @@ public class ReadingSearchTests
     }
 
     [Fact]
+    public void A_digit_as_tall_as_the_line_after_a_letter_is_not_taken_for_a_dropped_exponent()
+    {
+        // Composed seed 21: "2z+14=22" read as "2z+14=z^2", the first 2 of 22 read as z (0.7) and the second taken as its
+        // exponent. Full size, that exponent costs FullSizeExponentPenalty: ln .7 - 2 = -2.36 against "22", ln .3 = -1.20.
+        SegmentedSymbol[] line = [Bar(2, 10, 8, 20), Bar(13, 16, 8, 14), Bar(24, 18, 8, 3), Bar(35, 10, 8, 20), Bar(46, 10, 8, 20)];
+        Prediction[] read = [P("2", 0.99), P("z", 0.99), P("=", 0.99), P("z", 0.7, "2", 0.3), P("2", 0.99)];
+        Assert.Equal(["2", "z", "=", "2", "2"], ReadingSearch.Interpretations(line, read, MaskWidth, Joined(P("1", 0.01)))[0].Labels);
+        Assert.Equal(ReadingSearch.FullSizeExponentPenalty, ReadingSearch.FullSizeExponentCost(["2", "z", "=", "z", "2"], line, 20));
+
+        // A small digit after a letter is an exponent that dropped, and costs nothing: "2z=z^2" stands.
+        SegmentedSymbol[] small = [.. line[..4], Bar(46, 22, 6, 8)];
+        Assert.Equal(0, ReadingSearch.FullSizeExponentCost(["2", "z", "=", "z", "2"], small, 20));
+        Assert.Equal(["2", "z", "=", "z", "2"], ReadingSearch.Interpretations(small, read, MaskWidth, Joined(P("1", 0.01)))[0].Labels);
+    }
+
+    [Fact]
     public void A_4_drawn_as_two_upright_strokes_is_joined_but_not_a_stem_and_a_bar()
     {
         // Composed seed 4, photographed: a 4's open L and its stem, read apart as '(' (the 4 third at 0.23) and '1'.

@@ -24,6 +24,7 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="MinusAfterOperatorPenalty"/> for a '-' right after '+' or '-' (8x+2--14: an '=' whose bars ran together),
 ///   - <see cref="ShortDigitPenalty"/> for a digit on the line shorter than <see cref="ShortDigitHeight"/> of the line before a
 ///     letter or another short digit (the two arcs of an x drawn apart, read as "0x" or "20"),
+///   - <see cref="FullSizeExponentPenalty"/> for a digit as tall as the line taken as a dropped exponent (22 read as z²),
 /// and the reader tries readings best first until one parses and solves (when none does, a widened search weighs the
 /// labels the first one leaves out: <see cref="Readings"/>). The priors encode what people photograph: an
 /// equation in one unknown. The weights were chosen on composed equations of seed 2 and reported on seed 1
@@ -107,6 +108,15 @@ public static class ReadingSearch
     public const double ShortDigitPenalty = 2.0;
     /// <summary>The height, as a share of the line's, below which a digit costs <see cref="ShortDigitPenalty"/>: 0.6 and 0.7 read the same on seed 22's misses.</summary>
     public const double ShortDigitHeight = 0.6;
+    /// <summary>
+    /// Cost of each digit on the line read as an exponent because it follows a letter (x2 read as x², as people let a
+    /// small exponent drop) while it is as tall as a digit: at least <see cref="FullSizeExponentHeight"/> of the line's
+    /// height. A dropped exponent is written small; a full-size digit after a letter is mostly a digit misread as that
+    /// letter (composed seed 21, photographed: "2z+14=22" read as "2z+14=z^2", "6z+3=21" as "6z+3=z^1").
+    /// </summary>
+    public const double FullSizeExponentPenalty = 2.0;
+    /// <summary>The height, as a share of the line's, from which a dropped exponent costs <see cref="FullSizeExponentPenalty"/>.</summary>
+    public const double FullSizeExponentHeight = 0.75;
     private const int MaxJoinCandidates = 8;
     private const int MaxReadings = 400;
 
@@ -221,7 +231,7 @@ public static class ReadingSearch
             foreach (var (labels, changed, logP) in LabelChoices(preds, widened))
                 readings.Add(new Interpretation(syms, preds, labels, changed,
                     logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList()) - HighMinusCost(labels, syms)
-                    - ShortDigitCost(labels, syms, lineHeight)));
+                    - ShortDigitCost(labels, syms, lineHeight) - FullSizeExponentCost(labels, syms, lineHeight)));
         }
         return readings.OrderByDescending(r => r.Score).Take(MaxReadings).ToList();
     }
@@ -295,6 +305,21 @@ public static class ReadingSearch
             if (!symbols[i].Superscript && !symbols[i + 1].Superscript && Digit(labels[i]) && Short(i)
                 && (Letter(labels[i + 1]) || (Digit(labels[i + 1]) && Short(i + 1))))
                 cost += ShortDigitPenalty;
+        return cost;
+    }
+
+    /// <summary>
+    /// <see cref="FullSizeExponentPenalty"/> for each digit on the line that the reading takes as an exponent (right after
+    /// a letter: <see cref="TokenBuilder.Exponents"/>) while it is at least <see cref="FullSizeExponentHeight"/> of
+    /// <paramref name="lineHeight"/>.
+    /// </summary>
+    public static double FullSizeExponentCost(IReadOnlyList<string> labels, IReadOnlyList<SegmentedSymbol> symbols, double lineHeight)
+    {
+        var superscript = symbols.Select(s => s.Superscript).ToList();
+        var exponent = TokenBuilder.Exponents(labels, superscript);
+        double cost = 0;
+        for (int i = 1; i < labels.Count; i++)
+            if (exponent[i] && !superscript[i] && symbols[i].Box.Height >= FullSizeExponentHeight * lineHeight) cost += FullSizeExponentPenalty;
         return cost;
     }
 
