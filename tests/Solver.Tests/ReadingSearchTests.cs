@@ -307,10 +307,16 @@ public class ReadingSearchTests
         };
         var first = ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)));
         Assert.Equal(["8", "x", "+", "2", "=", "-", "1", "4"], FirstSolvable(first).Labels);
-        // A lone minus in an expression stays a minus: x-6-0 is not x-6=0 on this little doubt.
+        // A lone minus in an expression stays a minus: x-6-2 is not x-6=2 on this little doubt.
         symbols = Enumerable.Range(0, 5).Select(i => Bar(10 * i + 2, 10, 3, 8)).ToList();
         predictions = [P("x", 0.99), P("-", 0.998, "=", 0.0016), P("6", 0.99), P("-", 0.998, "=", 0.0016), P("2", 0.99)];
         Assert.Equal(["x", "-", "6", "-", "2"], FirstSolvable(ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)))).Labels);
+        // But nobody takes away a lone 0 (composed seed 23, photographed: "x^2-2x-24=0" read as "x^2-2x-24-0", its '='
+        // at 0.0012): the '-' before the 0 is the '=', not one of the others with more doubt.
+        predictions[4] = P("0", 0.99);
+        Assert.Equal(["x", "-", "6", "=", "0"], FirstSolvable(ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)))).Labels);
+        predictions[3] = P("-", 0.998, "=", 0.0012);
+        Assert.Equal(["x", "-", "6", "=", "0"], FirstSolvable(ReadingSearch.Interpretations(symbols, predictions, MaskWidth, Joined(P("x", 0.01)))).Labels);
     }
 
     [Fact]
@@ -361,6 +367,9 @@ public class ReadingSearchTests
     [InlineData("3 z + 4 = 1", "3 z - + 4 = 1", ReadingSearch.LeadingPlusPenalty)]            // a '+' right after another operator
     [InlineData("7 x + 1 1 = 2 5", "7 x 1 1 1 = 2 5", ReadingSearch.NumberAfterLetterPenalty)] // a '+' read as 1: 7x111
     [InlineData("x = 3 - 5", "x = 3 - - 5", ReadingSearch.MinusAfterOperatorPenalty)]          // a '-' right after '-'
+    [InlineData("x ^2 - 4 = 0", "x ^2 - 4 - 0", ReadingSearch.ZeroTermPenalty + ReadingSearch.NoEqualsPenalty)] // "=0" read as "-0"
+    [InlineData("x - 1 0 = 0", "x - 0 = 0", ReadingSearch.ZeroTermPenalty)]                  // a lone 0 taken away
+    [InlineData("x + 1 0 = 2 0", "x + 0 1 = 2 0", 0.0)]                                         // a 0 that opens a number is no term of 0
     [InlineData("x = - 5", "x + - 5", ReadingSearch.MinusAfterOperatorPenalty + ReadingSearch.NoEqualsPenalty)] // an '=' read as '+', before a minus
     [InlineData("x ^2 + 5 = 9", "x 2 + 5 = 9", 0.0)]                                           // a 2 written low after x is its exponent, not a number
     public void Readings_people_do_not_write_cost_more(string likely, string unlikely, double penalty)

@@ -22,6 +22,7 @@ public sealed record Interpretation(List<SegmentedSymbol> Symbols, List<Predicti
 ///   - <see cref="HighExponentPenalty"/> for an exponent 0 or 5 to 9 (x⁷: a raised 2 misread, or a digit read as one),
 ///   - <see cref="LeadingPlusPenalty"/> for a '+' that opens a side or follows another operator (+x+1, 2×+4),
 ///   - <see cref="MinusAfterOperatorPenalty"/> for a '-' right after '+' or '-' (8x+2--14: an '=' whose bars ran together),
+///   - <see cref="ZeroTermPenalty"/> for a term that is a lone 0 added or taken away (x²-4-0: "=0" whose bars ran together),
 ///   - <see cref="ShortDigitPenalty"/> for a digit on the line shorter than <see cref="ShortDigitHeight"/> of the line before a
 ///     letter or another short digit (the two arcs of an x drawn apart, read as "0x" or "20"),
 ///   - <see cref="FullSizeExponentPenalty"/> for a digit as tall as the line taken as a dropped exponent (22 read as z²),
@@ -89,6 +90,13 @@ public static class ReadingSearch
     /// (ln 0.998/0.0012 = 6.7, less <see cref="NoEqualsPenalty"/>) to let the '=' back in.
     /// </summary>
     public const double MinusAfterOperatorPenalty = 6.0;
+    /// <summary>
+    /// Cost of each term that is a lone 0 after '+' or '-' (x²-4-0): nobody adds or takes away nothing. In photographs the
+    /// two bars of the "=" in "x²-4=0" run together and the recognizer reads one thick '-' (the '=' at 0.1-2%), so the
+    /// reading has no '=' and ends in "-0". Like <see cref="MinusAfterOperatorPenalty"/>, the cost must outweigh that
+    /// doubt (ln 0.998/0.0012 = 6.7, less <see cref="NoEqualsPenalty"/>).
+    /// </summary>
+    public const double ZeroTermPenalty = 6.0;
     /// <summary>
     /// Cost of each number written on the baseline right after a letter (x111: people write 111x; a '+' read as 1 is the
     /// usual cause). 2 let "6y+18=26" be read as "6y18=26" (the '+' at 0.11 against '1' at 0.87, composed seed 10,
@@ -273,6 +281,9 @@ public static class ReadingSearch
                 cost += LeadingPlusPenalty;
             if (labels[i] == "-" && i > 0 && labels[i - 1] is "+" or "-")
                 cost += MinusAfterOperatorPenalty;
+            if (labels[i] == "0" && i > 0 && labels[i - 1] is "+" or "-" && !superscript[i - 1]
+                && (i + 1 == labels.Count || superscript[i + 1] || !Digit(labels[i + 1])))
+                cost += ZeroTermPenalty;
         }
         return cost;
     }
