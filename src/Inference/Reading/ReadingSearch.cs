@@ -236,17 +236,25 @@ public static class ReadingSearch
         foreach (var (syms, preds, joinCost) in segmentations)
         {
             double lineHeight = LineHeight(syms);
+            var superscript = syms.Select(x => x.Superscript).ToList();
             foreach (var (labels, changed, logP) in LabelChoices(preds, widened))
+            {
+                var exponent = TokenBuilder.Exponents(labels, superscript);
                 readings.Add(new Interpretation(syms, preds, labels, changed,
-                    logP - joinCost - StructureCost(labels, syms.Select(x => x.Superscript).ToList()) - HighMinusCost(labels, syms)
-                    - ShortDigitCost(labels, syms, lineHeight) - FullSizeExponentCost(labels, syms, lineHeight)));
+                    logP - joinCost - StructureCost(labels, superscript, exponent) - HighMinusCost(labels, syms)
+                    - ShortDigitCost(labels, syms, lineHeight) - FullSizeExponentCost(labels, syms, exponent, lineHeight)));
+            }
         }
         return readings.OrderByDescending(r => r.Score).Take(MaxReadings).ToList();
     }
 
     private static double LogP(double p) => Math.Log(Math.Max(p, 1e-6));
 
-    public static double StructureCost(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript)
+    public static double StructureCost(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript) =>
+        StructureCost(labels, superscript, TokenBuilder.Exponents(labels, superscript));
+
+    /// <param name="exponent"><see cref="TokenBuilder.Exponents"/> of the reading, computed once for every cost that needs it.</param>
+    private static double StructureCost(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript, IReadOnlyList<bool> exponent)
     {
         static bool Letter(string l) => l.Length == 1 && char.IsLetter(l[0]);
         static bool Digit(string l) => l.Length == 1 && char.IsDigit(l[0]);
@@ -267,7 +275,6 @@ public static class ReadingSearch
                 if (superscript[i] && !superscript[i - 1] && Digit(labels[i - 1])) cost += NumericPowerPenalty;
         for (int i = 1; i < labels.Count; i++)
             if (superscript[i] && !superscript[i - 1] && labels[i] == "1" && (i + 1 == labels.Count || !superscript[i + 1])) cost += UnitExponentPenalty;
-        var exponent = TokenBuilder.Exponents(labels, superscript);
         for (int i = 1; i < labels.Count; i++)
         {
             if (exponent[i] && !exponent[i - 1] && (i + 1 == labels.Count || !exponent[i + 1]) && labels[i] is "0" or "5" or "6" or "7" or "8" or "9")
@@ -324,13 +331,14 @@ public static class ReadingSearch
     /// a letter: <see cref="TokenBuilder.Exponents"/>) while it is at least <see cref="FullSizeExponentHeight"/> of
     /// <paramref name="lineHeight"/>.
     /// </summary>
-    public static double FullSizeExponentCost(IReadOnlyList<string> labels, IReadOnlyList<SegmentedSymbol> symbols, double lineHeight)
+    public static double FullSizeExponentCost(IReadOnlyList<string> labels, IReadOnlyList<SegmentedSymbol> symbols, double lineHeight) =>
+        FullSizeExponentCost(labels, symbols, TokenBuilder.Exponents(labels, symbols.Select(s => s.Superscript).ToList()), lineHeight);
+
+    private static double FullSizeExponentCost(IReadOnlyList<string> labels, IReadOnlyList<SegmentedSymbol> symbols, IReadOnlyList<bool> exponent, double lineHeight)
     {
-        var superscript = symbols.Select(s => s.Superscript).ToList();
-        var exponent = TokenBuilder.Exponents(labels, superscript);
         double cost = 0;
         for (int i = 1; i < labels.Count; i++)
-            if (exponent[i] && !superscript[i] && symbols[i].Box.Height >= FullSizeExponentHeight * lineHeight) cost += FullSizeExponentPenalty;
+            if (exponent[i] && !symbols[i].Superscript && symbols[i].Box.Height >= FullSizeExponentHeight * lineHeight) cost += FullSizeExponentPenalty;
         return cost;
     }
 
