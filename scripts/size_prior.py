@@ -50,9 +50,9 @@ def heights(data):
     relative = collections.defaultdict(list)
     for members in by_expression.values():
         sized = [height[r["file"]] for r in members if r["class"] not in NOT_IN_MEDIAN]
-        if not sized or statistics.median(sized) <= 0:
+        median = statistics.median(sized) if sized else 0
+        if median <= 0:
             continue
-        median = statistics.median(sized)
         for r in members:
             relative[r["class"]].append(max(height[r["file"]] / median, 1e-3))
     return relative

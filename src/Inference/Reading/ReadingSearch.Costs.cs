@@ -84,10 +84,8 @@ public static partial class ReadingSearch
     /// <param name="exponent"><see cref="TokenBuilder.Exponents"/> of the reading, computed once for every cost that needs it.</param>
     private static double StructureCost(IReadOnlyList<string> labels, IReadOnlyList<bool> superscript, IReadOnlyList<bool> exponent)
     {
-        static bool Letter(string l) => l.Length == 1 && char.IsLetter(l[0]);
-        static bool Digit(string l) => l.Length == 1 && char.IsDigit(l[0]);
         int equals = labels.Count(l => l == "=");
-        bool variable = labels.Any(Letter);
+        bool variable = labels.Any(TokenBuilder.IsLetter);
         double cost = 0;
         if (equals >= 1 && !variable) cost += NoVariablePenalty;
         if (equals == 0 && variable) cost += NoEqualsPenalty;
@@ -95,19 +93,19 @@ public static partial class ReadingSearch
         for (int i = 0; i + 1 < labels.Count; i++)
         {
             if (superscript[i] || superscript[i + 1]) continue;
-            if (Letter(labels[i]) && Letter(labels[i + 1])) cost += AdjacentLettersPenalty;
-            if (labels[i] == "1" && Letter(labels[i + 1]) && (i == 0 || !Digit(labels[i - 1]))) cost += UnitCoefficientPenalty;
+            if (TokenBuilder.IsLetter(labels[i]) && TokenBuilder.IsLetter(labels[i + 1])) cost += AdjacentLettersPenalty;
+            if (labels[i] == "1" && TokenBuilder.IsLetter(labels[i + 1]) && (i == 0 || !TokenBuilder.IsDigit(labels[i - 1]))) cost += UnitCoefficientPenalty;
         }
         if (equals >= 1 && variable)
             for (int i = 1; i < labels.Count; i++)
-                if (superscript[i] && !superscript[i - 1] && Digit(labels[i - 1])) cost += NumericPowerPenalty;
+                if (superscript[i] && !superscript[i - 1] && TokenBuilder.IsDigit(labels[i - 1])) cost += NumericPowerPenalty;
         for (int i = 1; i < labels.Count; i++)
             if (superscript[i] && !superscript[i - 1] && labels[i] == "1" && (i + 1 == labels.Count || !superscript[i + 1])) cost += UnitExponentPenalty;
         for (int i = 1; i < labels.Count; i++)
         {
             if (exponent[i] && !exponent[i - 1] && (i + 1 == labels.Count || !exponent[i + 1]) && labels[i] is "0" or "5" or "6" or "7" or "8" or "9")
                 cost += HighExponentPenalty;
-            if (!exponent[i] && !exponent[i - 1] && Digit(labels[i]) && Letter(labels[i - 1])) cost += NumberAfterLetterPenalty;
+            if (!exponent[i] && !exponent[i - 1] && TokenBuilder.IsDigit(labels[i]) && TokenBuilder.IsLetter(labels[i - 1])) cost += NumberAfterLetterPenalty;
         }
         for (int i = 0; i < labels.Count; i++)
         {
@@ -117,7 +115,7 @@ public static partial class ReadingSearch
             if (labels[i] == "-" && i > 0 && labels[i - 1] is "+" or "-")
                 cost += MinusAfterOperatorPenalty;
             if (labels[i] == "0" && i > 0 && labels[i - 1] is "+" or "-" && !superscript[i - 1]
-                && (i + 1 == labels.Count || superscript[i + 1] || !Digit(labels[i + 1])))
+                && (i + 1 == labels.Count || superscript[i + 1] || !TokenBuilder.IsDigit(labels[i + 1])))
                 cost += ZeroTermPenalty;
         }
         return cost;
@@ -145,11 +143,9 @@ public static partial class ReadingSearch
     {
         double cost = 0;
         bool Short(int i) => symbols[i].Box.Height < ShortDigitHeight * lineHeight;
-        static bool Digit(string l) => l.Length == 1 && char.IsDigit(l[0]);
-        static bool Letter(string l) => l.Length == 1 && char.IsLetter(l[0]);
         for (int i = 0; i + 1 < labels.Count; i++)
-            if (!symbols[i].Superscript && !symbols[i + 1].Superscript && Digit(labels[i]) && Short(i)
-                && (Letter(labels[i + 1]) || (Digit(labels[i + 1]) && Short(i + 1))))
+            if (!symbols[i].Superscript && !symbols[i + 1].Superscript && TokenBuilder.IsDigit(labels[i]) && Short(i)
+                && (TokenBuilder.IsLetter(labels[i + 1]) || (TokenBuilder.IsDigit(labels[i + 1]) && Short(i + 1))))
                 cost += ShortDigitPenalty;
         return cost;
     }

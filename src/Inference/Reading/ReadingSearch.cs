@@ -92,7 +92,7 @@ public static partial class ReadingSearch
         bool topStroke = Segmenter.IsDetachedTopStroke(a.Box, b.Box);
         if (label is "7" or "y" && topStroke) return true;
         if (label == "4") return Segmenter.Upright(a.Box) && Segmenter.Upright(b.Box);
-        if (label.Length == 1 && char.IsDigit(label[0]) && Segmenter.Interlocked(a.Box, b.Box)) return true;
+        if (TokenBuilder.IsDigit(label) && Segmenter.Interlocked(a.Box, b.Box)) return true;
         return !topStroke && JoinableLabels.Contains(label);
     }
 

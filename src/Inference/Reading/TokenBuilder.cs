@@ -17,6 +17,12 @@ public static class TokenBuilder
         _ => label,
     };
 
+    /// <summary>Whether a label is one digit (0-9).</summary>
+    public static bool IsDigit(string label) => label.Length == 1 && char.IsDigit(label[0]);
+
+    /// <summary>Whether a label is one letter (a variable such as x, y, z).</summary>
+    public static bool IsLetter(string label) => label.Length == 1 && char.IsLetter(label[0]);
+
     /// <summary>
     /// Which symbols are exponents, from what the geometry saw and the labels. A single digit written right after a
     /// letter is its exponent even when it was not written raised enough to be seen as one: nobody writes x2 for 2x,
@@ -34,9 +40,9 @@ public static class TokenBuilder
             }
         for (int i = 1; i < labels.Count; i++)
         {
-            bool letterBefore = labels[i - 1].Length == 1 && char.IsLetter(labels[i - 1][0]) && !superscript[i - 1];
-            bool digit = labels[i].Length == 1 && char.IsDigit(labels[i][0]) && !superscript[i];
-            bool digitAfter = i + 1 < labels.Count && labels[i + 1].Length == 1 && char.IsDigit(labels[i + 1][0]);
+            bool letterBefore = IsLetter(labels[i - 1]) && !superscript[i - 1];
+            bool digit = IsDigit(labels[i]) && !superscript[i];
+            bool digitAfter = i + 1 < labels.Count && IsDigit(labels[i + 1]);
             if (letterBefore && digit && !digitAfter)
             {
                 raised ??= [.. superscript];
@@ -65,7 +71,7 @@ public static class TokenBuilder
                 inExponent = false;
             }
             var label = labels[i];
-            if (label.Length == 1 && char.IsDigit(label[0]) || label == "dot")
+            if (IsDigit(label) || label == "dot")
             {
                 var text = label == "dot" ? "." : label;
                 // Digits side by side on the same level are one number.
@@ -86,7 +92,7 @@ public static class TokenBuilder
                 ")" or "]" or "}" => new Token(TokenKind.RParen, ")", i),
                 "pi" => new Token(TokenKind.Pi, "pi", i),
                 "sin" or "cos" or "tan" or "sqrt" => new Token(TokenKind.Function, label, i),
-                _ when label.Length == 1 && char.IsLetter(label[0]) => new Token(TokenKind.Variable, label, i),
+                _ when IsLetter(label) => new Token(TokenKind.Variable, label, i),
                 _ => throw new ParseException($"'{Text(label)}' (symbol {i + 1}) is not something the solver can use in an equation", i),
             });
         }
